@@ -1,0 +1,18 @@
+"""``pytracking`` console script: run trackers on datasets, analyse, pack submissions, VOT workspaces."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ltr.admin.cli import run_cli
+
+COMMANDS = (
+    "pytracking.commands.run",
+    "pytracking.commands.analyze",
+    "pytracking.commands.pack",
+    "pytracking.commands.vot_workspace",
+)
+
+
+def main(argv: Optional[Iterable[str]] = None) -> int:
+    """Entry point."""
+    return run_cli("pytracking", __doc__.split("\n")[0].strip("`"), COMMANDS, argv)
