@@ -1,0 +1,48 @@
+"""Applying per-sequence target-model filters to feature maps, and the transposed operation.
+
+Shapes follow pytracking: features ``(T, S, C, h, w)`` (T frames, S sequences), filters ``(S, O, C, k, k)`` (O
+output channels per sequence). The filter of sequence s is applied to that sequence's features only (a grouped
+convolution with S groups), with "same" padding ``k // 2``.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def apply_filter(feat: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
+    """Scores ``(T, S, O, h', w')`` of filters ``(S, O, C, kh, kw)`` on features ``(T, S, C, h, w)`` (or 4-D = S 1)."""
+    if filt.dim() != 5:
+        raise ValueError(f"Expected a 5-D filter (sequences, filters, channels, kh, kw), got {tuple(filt.shape)}")
+    num_images = feat.shape[0]
+    num_sequences = feat.shape[1] if feat.dim() == 5 else 1
+    if filt.shape[0] != num_sequences:
+        raise ValueError(f"{filt.shape[0]} filters for {num_sequences} sequences")
+    padding = (filt.shape[-2] // 2, filt.shape[-1] // 2)
+    x = feat.reshape(num_images, -1, feat.shape[-2], feat.shape[-1])
+    w = filt.reshape(-1, filt.shape[-3], filt.shape[-2], filt.shape[-1])
+    scores = F.conv2d(x, w, padding=padding, groups=num_sequences)
+    return scores.reshape(num_images, num_sequences, -1, scores.shape[-2], scores.shape[-1])
+
+
+def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size) -> torch.Tensor:
+    """The adjoint of :func:`apply_filter` in the filter: ``g[s] = sum_t corr(feat[t, s], residual[t, s])``.
+
+    ``feat`` ``(T, S, C, h, w)``, ``residual`` ``(T, S, O, h, w)`` -> ``(S, O, C, kh, kw)``. This is the gradient of
+    ``<residual, apply_filter(feat, f)>`` with respect to ``f``, written as one ordinary convolution (features as the
+    batch, frames as the channels, the residual maps as the kernel), so it is differentiable again and needs no
+    autograd graph at inference.
+    """
+    kh, kw = (filter_size, filter_size) if isinstance(filter_size, int) else tuple(filter_size)
+    if feat.dim() == 4:
+        feat = feat.unsqueeze(1)
+    if residual.dim() == 4:
+        residual = residual.unsqueeze(1)
+    num_images, num_sequences, num_channels, h, w = feat.shape
+    num_filters = residual.shape[2]
+    # input: batch = feature channel c, channels = (sequence, frame); weight: (sequence * filter, frame, h, w)
+    x = feat.permute(2, 1, 0, 3, 4).reshape(num_channels, num_sequences * num_images, h, w)
+    r = residual.permute(1, 2, 0, 3, 4).reshape(num_sequences * num_filters, num_images, residual.shape[-2],
+                                                residual.shape[-1])
+    g = F.conv2d(x, r, padding=(kh // 2, kw // 2), groups=num_sequences)  # (C, S*O, kh, kw)
+    return g.reshape(num_channels, num_sequences, num_filters, kh, kw).permute(1, 2, 0, 3, 4)

@@ -1,0 +1,65 @@
+"""The few-shot learner's residual for LWL / STANet: ``r(f) = [v * (x * f - y), lambda * f]`` (paper Eq. 2b)."""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+from ltr.models.layers.filter import apply_feat_transpose, apply_filter
+
+Weight = Optional[Union[torch.Tensor, float]]
+
+
+class LWTLResidual(nn.Module):
+    """Residual of the target-model objective ``1/2 |v (x * f - y)|^2 + 1/2 lambda^2 |f|^2``.
+
+    ``lambda`` (``filter_reg``) is a learned scalar. Features ``(T, S, C, h, w)``, labels and weights ``(T, S, O, h,
+    w)``; a weight tensor with one value per frame (1-D) weights whole frames; ``None`` means ``sqrt(1/T)``.
+    Implements the closed-form gradient and Jacobian product used by :class:`GNSteepestDescent`.
+    """
+
+    def __init__(self, init_filter_reg: float = 1e-2):
+        super().__init__()
+        self.filter_reg = nn.Parameter(init_filter_reg * torch.ones(1))
+
+    @staticmethod
+    def _weights(sample_weight: Weight, scores: torch.Tensor) -> Union[torch.Tensor, float]:
+        if sample_weight is None:
+            return math.sqrt(1.0 / scores.shape[0])
+        if torch.is_tensor(sample_weight):
+            if sample_weight.numel() == scores.numel():
+                return sample_weight.reshape(scores.shape)
+            if sample_weight.dim() == 1:
+                return sample_weight.reshape(-1, 1, 1, 1, 1)
+        return sample_weight
+
+    def forward(self, meta_parameter: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor,
+                sample_weight: Weight = None) -> List[torch.Tensor]:
+        """Residual parts ``[data (T, S, O, h, w), regularisation (1, S, O*C*k*k)]``."""
+        filt = meta_parameter[0]
+        num_sequences = feat.shape[1] if feat.dim() == 5 else 1
+        scores = apply_filter(feat, filt)
+        w = self._weights(sample_weight, scores)
+        data_residual = w * (scores - label.reshape(scores.shape))
+        reg_residual = self.filter_reg * filt.reshape(1, num_sequences, -1)
+        return [data_residual, reg_residual]
+
+    def residual_and_gradient(self, meta_parameter: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor,
+                              sample_weight: Weight = None) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+        """The residual and ``g = J^T r = corr(x, v * r_data) + lambda * r_reg``."""
+        filt = meta_parameter[0]
+        r = self.forward(meta_parameter, feat, label, sample_weight)
+        w = self._weights(sample_weight, r[0])
+        g = apply_feat_transpose(feat, w * r[0], filt.shape[-2:]) + self.filter_reg * r[1].reshape(filt.shape)
+        return r, [g]
+
+    def jacobian_product(self, direction: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor = None,
+                         sample_weight: Weight = None) -> List[torch.Tensor]:
+        """``J d = [v * (x * d), lambda * d]`` (the residual is affine in the filter)."""
+        d = direction[0]
+        num_sequences = feat.shape[1] if feat.dim() == 5 else 1
+        scores = apply_filter(feat, d)
+        w = self._weights(sample_weight, scores)
+        return [w * scores, self.filter_reg * d.reshape(1, num_sequences, -1)]
