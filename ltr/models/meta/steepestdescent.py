@@ -104,6 +104,9 @@ class GNSteepestDescent(nn.Module):
         num_iter = self.num_iter if num_iter is None else num_iter
         grad_enabled = torch.is_grad_enabled()
         closed_form = self._closed_form_available()
+        if not closed_form and torch.is_inference_mode_enabled():
+            raise RuntimeError("The autograd learner cannot run under torch.inference_mode(); use torch.no_grad() "
+                               "or a residual module with a closed-form gradient")
 
         iterates = [params if input_is_list else params[0]]
         losses = []
