@@ -1,0 +1,1 @@
+"""Example train settings: small, fast, real trainings that exercise the generic machinery (used by the tests)."""
