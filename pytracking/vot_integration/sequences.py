@@ -1,0 +1,240 @@
+"""Write VOT sequence folders (the layout vot-toolkit's ``load_dataset`` reads) from frames and masks or boxes.
+
+Layout written under a sequences root::
+
+    <root>/list.txt                       one sequence name per line (merged, order kept)
+    <root>/<seq>/sequence                 channels.color=color/%08d.jpg, fps, format=default, name
+    <root>/<seq>/color/00000001.jpg ...   1-based, 8 digits (JPEG sources are copied byte for byte)
+    <root>/<seq>/groundtruth.txt          one region per frame: VOT mask string (m<x0>,<y0>,<w>,<h>,<rle>) or x,y,w,h
+    <root>/<seq>/anchor.value             one float per frame: 1 forward anchor, -1 backward anchor, 0 none
+
+Each sequence is assembled in a hidden temporary folder and renamed into place, so an existing ``<seq>`` folder
+is always complete; conversions of many sequences resume by skipping the existing ones.
+
+Command line (one sequence per call)::
+
+    python -m pytracking.vot_integration.sequences OUT_ROOT FRAMES_DIR (--masks MASK_DIR | --boxes FILE)
+        [--name NAME] [--object-id K] [--anchor-spacing 50] [--fps 30] [--overwrite]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+
+from ltr.admin.fileio import atomic_write_text
+from ltr.data.image_io import ImageReadError, read_image, read_mask
+from pytracking.vot_integration.regions import encode_box, encode_mask, mask_bounds
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+FrameSource = Union[PathLike, np.ndarray]
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+class SequenceWriteError(ValueError):
+    """Inputs for a VOT sequence are inconsistent (counts, sizes, missing files)."""
+
+
+def default_anchors(visible: Sequence[bool], spacing: int = 50) -> List[float]:
+    """VOT2020-style anchors: one about every ``spacing`` frames, each on the first frame at or after the slot
+    where the target is visible; direction forward (1) when at least as many frames follow as precede it,
+    else backward (-1). Frame 0 (if visible) is always a forward anchor."""
+    if spacing < 1:
+        raise ValueError("Anchor spacing must be >= 1")
+    n = len(visible)
+    anchors = [0.0] * n
+    for start in range(0, n, spacing):
+        frame = next((i for i in range(start, min(n, start + spacing)) if visible[i]), None)
+        if frame is None:
+            continue
+        anchors[frame] = 1.0 if n - frame >= frame + 1 else -1.0
+    if not any(anchors):
+        raise SequenceWriteError("The target is never visible: no anchor frame")
+    return anchors
+
+
+def _natural_key(name: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def list_images(folder: PathLike) -> List[Path]:
+    """Image files of a folder, in natural order (``2.jpg`` before ``10.jpg``)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SequenceWriteError(f"Frame folder not found: {folder}")
+    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS]
+    if not files:
+        raise SequenceWriteError(f"No images in {folder}")
+    return sorted(files, key=lambda p: _natural_key(p.name))
+
+
+def _frame_size(frame: FrameSource) -> tuple:
+    arr = frame if isinstance(frame, np.ndarray) else read_image(frame)
+    return arr.shape[1], arr.shape[0]
+
+
+def _write_jpeg(rgb: np.ndarray, target: Path, quality: int = 95) -> None:
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise SequenceWriteError(f"Frame for {target.name} must be RGB uint8 (H, W, 3), got {rgb.dtype} {rgb.shape}")
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise IOError(f"cv2 could not encode {target}")
+    target.write_bytes(buf.tobytes())  # inside the sequence's temporary folder, renamed as a whole
+
+
+def _write_frame(frame: FrameSource, target: Path) -> None:
+    if isinstance(frame, np.ndarray):
+        _write_jpeg(frame, target)
+    elif Path(frame).suffix.lower() in (".jpg", ".jpeg"):
+        if not Path(frame).is_file():
+            raise ImageReadError(f"Frame not found: {frame}")
+        shutil.copyfile(frame, target)
+    else:
+        _write_jpeg(read_image(frame), target)
+
+
+def write_list(root: PathLike, names: Sequence[str]) -> None:
+    """Add ``names`` to ``<root>/list.txt`` (existing entries and their order kept), atomically."""
+    path = Path(root) / "list.txt"
+    current = path.read_text().split() if path.is_file() else []
+    merged = list(dict.fromkeys(current + list(names)))
+    atomic_write_text(path, "".join(n + "\n" for n in merged))
+
+
+def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
+                   masks: Optional[Sequence[np.ndarray]] = None, boxes: Optional[Sequence[Sequence[float]]] = None,
+                   anchors: Optional[Sequence[float]] = None, anchor_spacing: int = 50, fps: int = 30,
+                   overwrite: bool = False) -> Path:
+    """Write one VOT sequence folder ``<root>/<name>`` and register it in ``list.txt``.
+
+    ``frames``: image paths or RGB uint8 arrays. Ground truth: ``masks`` (2-D, non-zero = target, image size) or
+    ``boxes`` (``[x, y, w, h]``), one per frame. ``anchors`` defaults to :func:`default_anchors`. An existing
+    folder is kept unless ``overwrite``. Returns the sequence folder.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise SequenceWriteError(f"Sequence name must be [A-Za-z0-9_.-]+, got {name!r}")
+    root = Path(root)
+    target = root / name
+    if target.exists() and not overwrite:
+        logger.info("Sequence %s exists, skipped", target)
+        write_list(root, [name])
+        return target
+    if (masks is None) == (boxes is None):
+        raise SequenceWriteError(f"Sequence {name}: give exactly one of masks or boxes")
+    gt = masks if masks is not None else boxes
+    if len(frames) == 0 or len(gt) != len(frames):
+        raise SequenceWriteError(f"Sequence {name}: {len(frames)} frames but {len(gt)} ground-truth regions")
+    width, height = _frame_size(frames[0])
+    if masks is not None:
+        lines, visible = [], []
+        for i, m in enumerate(masks):
+            m = np.asarray(m)
+            if m.shape != (height, width):
+                raise SequenceWriteError(f"Sequence {name}, frame {i}: mask shape {m.shape} != image {(height, width)}")
+            lines.append(encode_mask(m))
+            visible.append(mask_bounds(m) is not None)
+    else:
+        lines = [encode_box(b) for b in boxes]
+        visible = [float(b[2]) > 0 and float(b[3]) > 0 for b in boxes]
+    if anchors is None:
+        anchors = default_anchors(visible, anchor_spacing)
+    elif len(anchors) != len(frames):
+        raise SequenceWriteError(f"Sequence {name}: {len(anchors)} anchor values for {len(frames)} frames")
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
+    try:
+        (tmp / "color").mkdir()
+        for i, frame in enumerate(frames):
+            if i > 0 and isinstance(frame, np.ndarray) and frame.shape[:2] != (height, width):
+                raise SequenceWriteError(f"Sequence {name}, frame {i}: size {frame.shape[:2]} != {(height, width)}")
+            _write_frame(frame, tmp / "color" / f"{i + 1:08d}.jpg")
+        (tmp / "groundtruth.txt").write_text("".join(line + "\n" for line in lines))
+        (tmp / "anchor.value").write_text("".join(f"{float(a):g}\n" for a in anchors))
+        (tmp / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps={int(fps)}\nformat=default\nname={name}\n")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    write_list(root, [name])
+    logger.info("Wrote VOT sequence %s (%d frames, %dx%d)", target, len(frames), width, height)
+    return target
+
+
+def read_boxes(path: PathLike) -> List[List[float]]:
+    """Boxes ``x,y,w,h`` one per line (comma, tab or space separated)."""
+    boxes = []
+    for k, line in enumerate(Path(path).read_text().splitlines()):
+        if not line.strip():
+            continue
+        values = [v for v in re.split(r"[,\s]+", line.strip()) if v]
+        try:
+            box = [float(v) for v in values]
+        except ValueError as e:
+            raise SequenceWriteError(f"{path}, line {k + 1}: not numeric: {line!r}") from e
+        if len(box) != 4:
+            raise SequenceWriteError(f"{path}, line {k + 1}: expected x,y,w,h, got {line!r}")
+        boxes.append(box)
+    return boxes
+
+
+def convert_folder(out_root: PathLike, frames_dir: PathLike, masks_dir: Optional[PathLike] = None,
+                   boxes_file: Optional[PathLike] = None, name: Optional[str] = None, object_id: Optional[int] = None,
+                   anchor_spacing: int = 50, fps: int = 30, overwrite: bool = False) -> Path:
+    """Convert a folder of frames plus a folder of mask PNGs (matched by file stem; DAVIS style) or a box file
+    into a VOT sequence. ``object_id`` selects one label of palette masks (default: any non-zero label)."""
+    frames = list_images(frames_dir)
+    name = name or Path(frames_dir).resolve().name
+    masks = boxes = None
+    if masks_dir is not None:
+        masks = []
+        for f in frames:
+            mpath = Path(masks_dir) / (f.stem + ".png")
+            if not mpath.is_file():
+                raise SequenceWriteError(f"No mask for frame {f.name}: {mpath} missing")
+            labels = read_mask(mpath)
+            masks.append((labels == object_id) if object_id is not None else (labels > 0))
+    elif boxes_file is not None:
+        boxes = read_boxes(boxes_file)
+    return write_sequence(out_root, name, frames, masks=masks, boxes=boxes, anchor_spacing=anchor_spacing,
+                          fps=fps, overwrite=overwrite)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry point (see the module docstring)."""
+    p = argparse.ArgumentParser(prog="python -m pytracking.vot_integration.sequences",
+                                description="Convert a folder of frames + masks/boxes into a VOT sequence folder.")
+    p.add_argument("out_root", help="sequences root (list.txt is updated)")
+    p.add_argument("frames_dir", help="folder of frames (natural order)")
+    gt = p.add_mutually_exclusive_group(required=True)
+    gt.add_argument("--masks", help="folder of mask PNGs named like the frames")
+    gt.add_argument("--boxes", help="text file with one x,y,w,h box per frame")
+    p.add_argument("--name", help="sequence name (default: frame folder name)")
+    p.add_argument("--object-id", type=int, default=None, help="label of the target in palette masks")
+    p.add_argument("--anchor-spacing", type=int, default=50)
+    p.add_argument("--fps", type=int, default=30)
+    p.add_argument("--overwrite", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    path = convert_folder(args.out_root, args.frames_dir, masks_dir=args.masks, boxes_file=args.boxes, name=args.name,
+                          object_id=args.object_id, anchor_spacing=args.anchor_spacing, fps=args.fps,
+                          overwrite=args.overwrite)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
