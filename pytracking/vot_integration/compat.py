@@ -60,15 +60,15 @@ class RealtimeRuntime(RealtimeTrackerRuntime):
 
     def run(self, frames: Any, queries: Any) -> RunResult:
         """Initialise on the first frame with the queries at offset 0, then update frame by frame."""
+        if any(q.offset != 0 for q in queries):
+            raise ValueError("Objects appearing after the first frame are not supported in realtime runs")
         objects = [[] for _ in queries]
         times = []
         for i in range(len(frames)):
             if i == 0:
-                new = [ObjectStatus(q.state, q.properties) for q in queries if q.offset == 0]
+                new = [ObjectStatus(q.state, q.properties) for q in queries]
                 status, elapsed = self.initialize(frames.frame(0), new)
             else:
-                if any(q.offset == i for q in queries):
-                    raise ValueError("Objects appearing after the first frame are not supported in realtime runs")
                 status, elapsed = self.update(frames.frame(i), [])
             times.append(elapsed)
             for j in range(len(queries)):

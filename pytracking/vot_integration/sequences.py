@@ -3,7 +3,7 @@
 Layout written under a sequences root::
 
     <root>/list.txt                       one sequence name per line (merged, order kept)
-    <root>/<seq>/sequence                 channels.color=color/%08d.jpg, fps, format=default, name
+    <root>/<seq>/sequence                 channels.color=color/%08d.jpg, fps, format=default, width, height, name
     <root>/<seq>/color/00000001.jpg ...   1-based, 8 digits (JPEG sources are copied byte for byte)
     <root>/<seq>/groundtruth.txt          one region per frame: VOT mask string (m<x0>,<y0>,<w>,<h>,<rle>) or x,y,w,h
     <root>/<seq>/anchor.value             one float per frame: 1 forward anchor, -1 backward anchor, 0 none
@@ -29,16 +29,17 @@ from typing import List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from ltr.admin.fileio import atomic_write_text
 from ltr.data.image_io import ImageReadError, read_image, read_mask
-from pytracking.vot_integration.regions import encode_box, encode_mask, mask_bounds
+from ltr.dataset.layouts import encode_vot_mask, read_boxes, sorted_frames
+from pytracking.vot_integration.regions import mask_bounds
 
 logger = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
 FrameSource = Union[PathLike, np.ndarray]
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 class SequenceWriteError(ValueError):
@@ -63,24 +64,22 @@ def default_anchors(visible: Sequence[bool], spacing: int = 50) -> List[float]:
     return anchors
 
 
-def _natural_key(name: str):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-
-
-def list_images(folder: PathLike) -> List[Path]:
-    """Image files of a folder, in natural order (``2.jpg`` before ``10.jpg``)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise SequenceWriteError(f"Frame folder not found: {folder}")
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS]
-    if not files:
-        raise SequenceWriteError(f"No images in {folder}")
-    return sorted(files, key=lambda p: _natural_key(p.name))
+def _format_box(box: Sequence[float]) -> str:
+    values = [float(v) for v in box]
+    if len(values) != 4:
+        raise SequenceWriteError(f"A box needs 4 values [x, y, w, h], got {list(box)}")
+    return ",".join(str(int(v)) if v.is_integer() else repr(v) for v in values)
 
 
 def _frame_size(frame: FrameSource) -> tuple:
-    arr = frame if isinstance(frame, np.ndarray) else read_image(frame)
-    return arr.shape[1], arr.shape[0]
+    """``(width, height)`` of an array or an image file (header only)."""
+    if isinstance(frame, np.ndarray):
+        return frame.shape[1], frame.shape[0]
+    try:
+        with Image.open(frame) as im:
+            return im.size
+    except (OSError, ValueError) as e:
+        raise ImageReadError(f"Cannot read frame {frame}: {e}") from e
 
 
 def _write_jpeg(rgb: np.ndarray, target: Path, quality: int = 95) -> None:
@@ -142,10 +141,10 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
             m = np.asarray(m)
             if m.shape != (height, width):
                 raise SequenceWriteError(f"Sequence {name}, frame {i}: mask shape {m.shape} != image {(height, width)}")
-            lines.append(encode_mask(m))
+            lines.append(encode_vot_mask(m))
             visible.append(mask_bounds(m) is not None)
     else:
-        lines = [encode_box(b) for b in boxes]
+        lines = [_format_box(b) for b in boxes]
         visible = [float(b[2]) > 0 and float(b[3]) > 0 for b in boxes]
     if anchors is None:
         anchors = default_anchors(visible, anchor_spacing)
@@ -157,12 +156,14 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
     try:
         (tmp / "color").mkdir()
         for i, frame in enumerate(frames):
-            if i > 0 and isinstance(frame, np.ndarray) and frame.shape[:2] != (height, width):
-                raise SequenceWriteError(f"Sequence {name}, frame {i}: size {frame.shape[:2]} != {(height, width)}")
+            if i > 0 and _frame_size(frame) != (width, height):
+                raise SequenceWriteError(f"Sequence {name}, frame {i}: size {_frame_size(frame)} != first frame's "
+                                         f"{(width, height)}")
             _write_frame(frame, tmp / "color" / f"{i + 1:08d}.jpg")
         (tmp / "groundtruth.txt").write_text("".join(line + "\n" for line in lines))
         (tmp / "anchor.value").write_text("".join(f"{float(a):g}\n" for a in anchors))
-        (tmp / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps={int(fps)}\nformat=default\nname={name}\n")
+        (tmp / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps={int(fps)}\nformat=default\n"
+                                      f"height={height}\nname={name}\nwidth={width}\n")
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -174,29 +175,14 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
     return target
 
 
-def read_boxes(path: PathLike) -> List[List[float]]:
-    """Boxes ``x,y,w,h`` one per line (comma, tab or space separated)."""
-    boxes = []
-    for k, line in enumerate(Path(path).read_text().splitlines()):
-        if not line.strip():
-            continue
-        values = [v for v in re.split(r"[,\s]+", line.strip()) if v]
-        try:
-            box = [float(v) for v in values]
-        except ValueError as e:
-            raise SequenceWriteError(f"{path}, line {k + 1}: not numeric: {line!r}") from e
-        if len(box) != 4:
-            raise SequenceWriteError(f"{path}, line {k + 1}: expected x,y,w,h, got {line!r}")
-        boxes.append(box)
-    return boxes
-
-
 def convert_folder(out_root: PathLike, frames_dir: PathLike, masks_dir: Optional[PathLike] = None,
                    boxes_file: Optional[PathLike] = None, name: Optional[str] = None, object_id: Optional[int] = None,
                    anchor_spacing: int = 50, fps: int = 30, overwrite: bool = False) -> Path:
-    """Convert a folder of frames plus a folder of mask PNGs (matched by file stem; DAVIS style) or a box file
-    into a VOT sequence. ``object_id`` selects one label of palette masks (default: any non-zero label)."""
-    frames = list_images(frames_dir)
+    """Convert a folder of frames (numeric stems sorted as integers) plus a folder of mask PNGs (matched by file
+    stem; DAVIS style) or a box file (one ``x,y,w,h`` line per frame) into a VOT sequence.
+
+    ``object_id`` selects one label of palette masks (default: any non-zero label)."""
+    frames = sorted_frames(frames_dir)
     name = name or Path(frames_dir).resolve().name
     masks = boxes = None
     if masks_dir is not None:
@@ -208,7 +194,7 @@ def convert_folder(out_root: PathLike, frames_dir: PathLike, masks_dir: Optional
             labels = read_mask(mpath)
             masks.append((labels == object_id) if object_id is not None else (labels > 0))
     elif boxes_file is not None:
-        boxes = read_boxes(boxes_file)
+        boxes = read_boxes(boxes_file, len(frames)).tolist()
     return write_sequence(out_root, name, frames, masks=masks, boxes=boxes, anchor_spacing=anchor_spacing,
                           fps=fps, overwrite=overwrite)
 
@@ -218,7 +204,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pytracking.vot_integration.sequences",
                                 description="Convert a folder of frames + masks/boxes into a VOT sequence folder.")
     p.add_argument("out_root", help="sequences root (list.txt is updated)")
-    p.add_argument("frames_dir", help="folder of frames (natural order)")
+    p.add_argument("frames_dir", help="folder of frames (numeric names in numeric order)")
     gt = p.add_mutually_exclusive_group(required=True)
     gt.add_argument("--masks", help="folder of mask PNGs named like the frames")
     gt.add_argument("--boxes", help="text file with one x,y,w,h box per frame")
