@@ -32,7 +32,7 @@ import torch
 
 from ltr.admin import multigpu
 from ltr.admin.environment import MissingSettingError
-from ltr.admin.settings import Settings
+from ltr.admin.settings import Settings, SettingsError
 from ltr.data.loader import derive_seed
 
 logger = logging.getLogger("ltr.run_training")
@@ -59,7 +59,7 @@ def parse_assignments(items: Iterable[str]) -> Tuple[Dict[str, Any], Dict[str, A
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
+            raise SettingsError(f"--set expects NAME=VALUE, got {item!r}")
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -156,7 +156,7 @@ def _cli(argv: Optional[Iterable[str]] = None) -> int:
     _setup_logging(args.verbose)
     try:
         overrides, hparams = parse_assignments(args.set)
-    except ValueError as e:
+    except SettingsError as e:
         logger.error("%s", e)
         return 2
     for name, value in (("num_workers", args.workers), ("seed", args.seed), ("num_epochs", args.epochs),
@@ -165,7 +165,7 @@ def _cli(argv: Optional[Iterable[str]] = None) -> int:
             overrides[name] = value
     try:
         run_training(args.method, args.setting, resume=args.resume, overrides=overrides, hparams=hparams)
-    except (UnknownSettingError, MissingSettingError, FileExistsError) as e:
+    except (UnknownSettingError, MissingSettingError, SettingsError, FileExistsError) as e:
         logger.error("%s", e)
         return 2
     return 0

@@ -90,6 +90,25 @@ def all_gather_object(obj: Any) -> List[Any]:
     return out
 
 
+def check_replicas_equal(net: nn.Module) -> None:
+    """Raise if the parameters differ between processes (collective; no-op in a single process).
+
+    DDP keeps replicas identical only when every gradient passes through the wrapper's forward; an actor that calls
+    a submodule directly for the loss silently trains diverging copies. Compares per-parameter sums exactly.
+    """
+    if not is_distributed():
+        return
+    named = [(n, p) for n, p in net.named_parameters()]
+    mine = [(float(p.detach().double().sum()), float(p.detach().double().abs().sum())) for _, p in named]
+    everyone = all_gather_object(mine)
+    for rank, theirs in enumerate(everyone[1:], 1):
+        for (name, _), a, b in zip(named, everyone[0], theirs):
+            if a != b:
+                raise RuntimeError(
+                    f"Parameter '{name}' differs between rank 0 and rank {rank} (sums {a} vs {b}): the replicas "
+                    f"diverged. The actor must compute the loss through self.net(...) (the DDP wrapper).")
+
+
 class DDPWrapper(DistributedDataParallel):
     """DistributedDataParallel that forwards unknown attributes to the wrapped network.
 

@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 Primitive = Union[None, bool, int, float, str, List[Any], Dict[str, Any]]
 
 
+class SettingsError(ValueError):
+    """An invalid or unused setting (the message names it)."""
+
+
 @dataclass
 class Settings:
     """Resolved options of one training run (see module docstring for locking and hyper-parameters)."""
@@ -110,7 +114,7 @@ class Settings:
             if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             else:
-                raise TypeError(f"Hyper-parameter '{name}': expected {type(default).__name__} like the default "
+                raise SettingsError(f"Hyper-parameter '{name}': expected {type(default).__name__} like the default "
                                 f"{default!r}, got {value!r}")
         self._hparams_used[name] = value
         return value
@@ -166,7 +170,7 @@ class Settings:
 
     # ----------------------------------------------------------------------------------------------- checks
     def validate(self) -> None:
-        """Raise ValueError naming the first invalid field."""
+        """Raise :class:`SettingsError` naming the first invalid field."""
         checks = [
             ("num_epochs", isinstance(self.num_epochs, int) and self.num_epochs >= 1, "an int >= 1"),
             ("batch_size", isinstance(self.batch_size, int) and self.batch_size >= 1, "an int >= 1"),
@@ -182,7 +186,7 @@ class Settings:
         ]
         for name, ok, what in checks:
             if not ok:
-                raise ValueError(f"settings.{name} must be {what}, got {getattr(self, name)!r}")
+                raise SettingsError(f"settings.{name} must be {what}, got {getattr(self, name)!r}")
 
     # ------------------------------------------------------------------------------------------- serialise
     def to_dict(self) -> Dict[str, Primitive]:

@@ -29,7 +29,7 @@ import torch.nn as nn
 from ltr.actors.base_actor import BaseActor
 from ltr.admin import multigpu
 from ltr.admin.fileio import atomic_path, atomic_write_text
-from ltr.admin.settings import Settings, to_primitive
+from ltr.admin.settings import Settings, SettingsError, to_primitive
 from ltr.data.loader import LTRLoader, derive_seed
 
 logger = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class BaseTrainer:
         max_epochs = self.settings.num_epochs if max_epochs is None else int(max_epochs)
         unused = self.settings.unused_hparams()
         if unused:
-            raise ValueError(f"Hyper-parameters given but never read by the setting (misspelt?): {unused}")
+            raise SettingsError(f"Hyper-parameters given but never read by the setting (misspelt?): {unused}")
         self._prepare_run()
         if self.epoch >= max_epochs:
             logger.info("Already trained %d epochs (>= %d): nothing to do", self.epoch, max_epochs)
@@ -226,6 +226,7 @@ class BaseTrainer:
                 if self.lr_scheduler is not None and self.lr_step == "epoch":
                     self.lr_scheduler.step()
                 self.epoch = epoch
+                multigpu.check_replicas_equal(self.net)
                 self.save_checkpoint()
                 multigpu.barrier()
         finally:
