@@ -126,13 +126,6 @@ def resolve_stack_name(stack: str) -> str:
     return str(Path(name).resolve()) if Path(name).is_file() else name
 
 
-def _write_or_check(path: Path, text: str, force: bool) -> None:
-    if path.is_file() and path.read_text() != text and not force:
-        raise WorkspaceConfigError(f"{path} exists with different content; use --force to replace it")
-    if not path.is_file() or path.read_text() != text:
-        atomic_write_text(path, text)
-
-
 def write_workspace(workspace: Path, entry: TrackerEntry, sequences: Optional[Path] = None, stack: str = "vot2020",
                     eao_low: int = 2, eao_high: int = 15, force: bool = False) -> Path:
     """Create (or extend) a workspace: ``config.yaml`` (stack, registry, absolute sequences path),
@@ -146,16 +139,22 @@ def write_workspace(workspace: Path, entry: TrackerEntry, sequences: Optional[Pa
         raise WorkspaceConfigError(f"No list.txt in the sequences folder {sequences}: convert sequences first "
                                    "(python -m pytracking.vot_integration.sequences ...); nothing is downloaded")
     stack_name = resolve_stack_name(stack)
-    workspace.mkdir(parents=True, exist_ok=True)
+    files = {}
     if stack_name == "custom":
-        _write_or_check(workspace / "stack.yaml", render_custom_stack(eao_low=eao_low, eao_high=eao_high), force)
+        files[workspace / "stack.yaml"] = render_custom_stack(eao_low=eao_low, eao_high=eao_high)
         stack_name = "./stack.yaml"
-    config = "".join([
+    files[workspace / "config.yaml"] = "".join([
         "registry:\n- ./trackers.ini\n",
         f"stack: {json.dumps(stack_name)}\n",
         f"sequences: {json.dumps(str(sequences))}\n",
     ])
-    _write_or_check(workspace / "config.yaml", config, force)
+    changed = {p: t for p, t in files.items() if not p.is_file() or p.read_text() != t}
+    conflicts = [str(p) for p in changed if p.is_file()]
+    if conflicts and not force:
+        raise WorkspaceConfigError(f"{', '.join(conflicts)} exist(s) with different content; use --force to replace")
+    workspace.mkdir(parents=True, exist_ok=True)
+    for path, text in changed.items():
+        atomic_write_text(path, text)
     (workspace / "results").mkdir(exist_ok=True)
     write_trackers_ini(workspace / "trackers.ini", entry)
     logger.info("Workspace %s: tracker %s, stack %s, sequences %s", workspace, entry.identifier, stack_name, sequences)

@@ -21,7 +21,8 @@ VOT_EXE = Path(sys.executable).parent / "vot"
 
 class _Echo(BaseTracker):
     """Reports the initial region on every frame; optional params: ``record`` (jsonl path, one line per
-    initialize), ``fail_at`` (raise RuntimeError at that frame index, 0 = in initialize)."""
+    initialize), ``fail_at`` (raise RuntimeError at that frame index, 0 = in initialize), ``chatter`` (print to
+    stdout on every frame), ``shift`` (report the region moved right by that many pixels)."""
 
     def initialize(self, image, info):
         h, w = image.shape[:2]
@@ -45,7 +46,12 @@ class _Echo(BaseTracker):
     def track(self, image, info=None):
         self.frame_num += 1
         self._maybe_fail()
-        return {"target_bbox": list(self.box), "segmentation": self.mask.copy()}
+        if self.params.get("chatter", False):
+            print("a stray print from the tracker")  # must not corrupt the TraX channel
+        shift = int(self.params.get("shift", 0))
+        mask = np.zeros_like(self.mask)
+        mask[:, shift:] = self.mask[:, :mask.shape[1] - shift]
+        return {"target_bbox": [self.box[0] + shift] + self.box[1:], "segmentation": mask}
 
 
 class EchoMaskTracker(_Echo):
