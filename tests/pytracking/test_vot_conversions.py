@@ -7,8 +7,9 @@ import pytest
 trax = pytest.importorskip("trax")
 
 from pytracking.vot_integration.regions import box_to_mask, crop_to_bounds, fit_to_image, mask_bounds, tight_box  # noqa: E402
-from pytracking.vot_integration.trax_server import (TrackerOutputError, import_class, initial_info,  # noqa: E402
-                                                    output_properties, output_region, parse_overrides)
+from pytracking.utils.params import TrackerParams  # noqa: E402
+from pytracking.vot_integration.trax_server import (TrackerFactory, TrackerOutputError, import_class,  # noqa: E402
+                                                    initial_info, output_properties, output_region, parse_overrides)
 
 
 def test_tight_box_and_bounds_hand_values():
@@ -121,3 +122,24 @@ def test_parse_overrides_and_import_class():
         import_class("pytracking.utils.params.TrackerParams")
     with pytest.raises(ValueError, match="no class"):
         import_class("pytracking.utils.params:Nope")
+
+
+def test_factory_shares_params_and_preloads_the_network():
+    class Net:
+        loads = 0
+
+        def initialize(self):
+            Net.loads += 1
+
+    class T:
+        predicts_segmentation_mask = True
+
+        def __init__(self, params):
+            self.params = params
+
+    params = TrackerParams(net=Net(), x=1)
+    factory = TrackerFactory(T, params, "t")
+    factory.preload()
+    a, b = factory.create(), factory.create()
+    assert Net.loads == 1 and a is not b and a.params is b.params is params and factory.predicts_mask
+    TrackerFactory(T, TrackerParams(), "no net").preload()   # nothing to load: no error

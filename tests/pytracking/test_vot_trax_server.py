@@ -134,3 +134,19 @@ def test_unknown_tracker_fails_before_the_handshake(tmp_path, dataset):
         rt.initialize(seq.frame(0), [ObjectStatus(seq.groundtruth(0), {})])
     rt.stop()
     assert "UnknownTrackerError" in err.value.log and "no_such_tracker" in err.value.log
+
+
+def test_slow_loading_happens_before_the_handshake(tmp_path, dataset):
+    # the toolkit times out every reply (here after 1 s) but not the start-up before the TraX handshake, where the
+    # server builds its first tracker (and loads the network)
+    ds, _ = dataset
+    rt = _runtime(tmp_path, "--tracker-class", "vot_fixtures:SlowLoadingTracker", "--param-override",
+                  "load_seconds=2.5", timeout=1)
+    seq = ds["static"]
+    try:
+        for start in (0, 7):
+            rt.initialize(seq.frame(start), [ObjectStatus(seq.groundtruth(start), {})])
+            status, _ = rt.update(seq.frame(start + 1), [])
+            assert isinstance(status[0].region, Mask)
+    finally:
+        rt.stop()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -56,6 +57,18 @@ class _Echo(BaseTracker):
 
 class EchoMaskTracker(_Echo):
     predicts_segmentation_mask = True
+
+
+class SlowLoadingTracker(EchoMaskTracker):
+    """Its first construction in a process sleeps ``load_seconds`` (like loading a network once)."""
+
+    _loaded = False
+
+    def __init__(self, params):
+        super().__init__(params)
+        if not SlowLoadingTracker._loaded:
+            time.sleep(float(params.get("load_seconds", 0)))
+            SlowLoadingTracker._loaded = True
 
 
 class EchoBoxTracker(_Echo):
