@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -32,8 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--eao-high", type=int, default=15, help="EAO interval high bound (custom stack)")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the tracker (default: this one)")
     p.add_argument("--paths", default=None,
-                   help="extra import paths for the tracker process (os.pathsep-separated; the toolkit sets "
-                        "PYTHONPATH to these)")
+                   help="extra import paths for the tracker process, e.g. for your own tracker module "
+                        "(os.pathsep-separated, made absolute; the toolkit sets PYTHONPATH to exactly these)")
     p.add_argument("--force", action="store_true", help="replace an existing config.yaml/stack.yaml that differs")
     p.set_defaults(func=run)
 
@@ -45,11 +46,14 @@ def run(args: argparse.Namespace) -> int:
     if args.tracker and not args.param:
         print("error: --tracker needs --param", file=sys.stderr)
         return 2
+    paths = None
+    if args.paths:  # absolute, so that they do not depend on the workspace folder (the toolkit's reference)
+        paths = os.pathsep.join(str(Path(p).resolve()) for p in args.paths.split(os.pathsep) if p)
     try:
         entry = TrackerEntry.for_tracker(
             tracker=args.tracker, param=args.param, tracker_class=args.tracker_class, region=args.region,
             overrides=args.param_override, identifier=args.tracker_id, label=args.label, python=args.python,
-            timeout=args.timeout, paths=args.paths)
+            timeout=args.timeout, paths=paths)
         ws = write_workspace(Path(args.workspace), entry, Path(args.sequences) if args.sequences else None,
                              stack=args.stack, eao_low=args.eao_low, eao_high=args.eao_high, force=args.force)
     except WorkspaceConfigError as e:
