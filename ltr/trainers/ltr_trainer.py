@@ -105,8 +105,9 @@ class LTRTrainer(BaseTrainer):
                     self._report_iteration(bar, meters, loader, training)
         elapsed = time.perf_counter() - start
         if multigpu.is_distributed():
-            meters.merge(multigpu.all_gather_object(meters.state()))
-            samples = sum(multigpu.all_gather_object(samples))
+            gathered = multigpu.all_gather_object((meters.state(), samples, elapsed))
+            meters.merge([g[0] for g in gathered])
+            samples, elapsed = sum(g[1] for g in gathered), max(g[2] for g in gathered)
         averages = meters.averages()
         averages["Time/samples_per_s"] = samples / elapsed if elapsed > 0 else math.nan
         return averages
