@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ltr.admin.fileio import atomic_path
+from ltr.admin.fileio import atomic_path, atomic_write_bytes
 
 PathLike = Union[str, os.PathLike]
 
@@ -98,6 +98,7 @@ def write_image(path: PathLike, rgb: np.ndarray, quality: int = 95) -> None:
     path = Path(path)
     bgr = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if path.suffix.lower() in (".jpg", ".jpeg") else []
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        if not cv2.imwrite(str(tmp), bgr, params):
-            raise IOError(f"cv2 could not write {path}")
+    ok, buf = cv2.imencode(path.suffix.lower() or ".png", bgr, params)
+    if not ok:
+        raise IOError(f"cv2 could not encode {path}")
+    atomic_write_bytes(path, buf.tobytes())

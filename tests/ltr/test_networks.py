@@ -1,0 +1,169 @@
+"""Network structure (state_dict manifests), shapes at odd sizes, box rasterisation rules, training forwards."""
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+import torch
+
+from tests.conftest import shared_path
+
+MANIFESTS = {
+    "lwl_state_dict.json": "ltr.models.lwl.lwl_net",
+    "lwl_boxinit_state_dict.json": "ltr.models.lwl.lwl_box_net",
+    "sta_state_dict.json": "ltr.models.lwl.sta_net",
+}
+SMALL = dict(filter_size=3, num_filters=4, optim_iter=2, out_feature_dim=16, clf_feat_blocks=0, final_conv=True,
+             backbone_type="resnet18", backbone_width=8, decoder_mdim=8, use_bn_in_label_enc=False)
+
+
+def _manifest(name: str) -> dict:
+    return json.loads(shared_path("ref", "manifests", name).read_text())
+
+
+def _build_from_manifest(name: str, **extra):
+    man = _manifest(name)
+    kw = dict(man["constructor"]["kwds"], backbone_pretrained=False, **extra)
+    module = importlib.import_module(man["constructor"]["fun_module"])
+    return man, getattr(module, man["constructor"]["fun_name"])(**kw)
+
+
+@pytest.mark.parametrize("name", sorted(MANIFESTS))
+def test_state_dict_matches_manifest(name):
+    man, net = _build_from_manifest(name)
+    assert MANIFESTS[name] == man["constructor"]["fun_module"]
+    assert type(net).__module__ + "." + type(net).__name__ == man["network_class"]
+    sd = net.state_dict()
+    assert list(sd) == list(man["state_dict"])  # every key, in order
+    for k, spec in man["state_dict"].items():
+        assert list(sd[k].shape) == spec["shape"], k
+        assert str(sd[k].dtype).replace("torch.", "") == spec["dtype"], k
+    assert sum(p.numel() for p in net.parameters()) == man["total_parameters"]
+    params = {n for n, _ in net.named_parameters()}
+    assert {k for k, v in man["state_dict"].items() if v["kind"] == "parameter"} == params
+    # the decorator recorded exactly the kwargs that were passed
+    assert net.constructor.fun_module == man["constructor"]["fun_module"]
+    assert set(net.constructor.kwds) == set(man["constructor"]["kwds"])
+
+
+def test_sta_use_bn_in_label_enc_variant():
+    extra = json.loads(shared_path("ref", "manifests", "sta_variant_use_bn_in_label_enc_true.json").read_text())
+    extra_keys = extra["keys_added_if_use_bn_in_label_enc_True"]
+    man, net = _build_from_manifest("sta_state_dict.json")
+    man_bn = dict(man["constructor"]["kwds"], backbone_pretrained=False, use_bn_in_label_enc=True)
+    from ltr.models.lwl import sta_net
+
+    sd = sta_net.steepest_descent_resnet50(**man_bn).state_dict()
+    added = set(sd) - set(man["state_dict"])
+    assert added == set(extra_keys)
+    assert set(man["state_dict"]) <= set(sd)
+    for k, shape in extra_keys.items():
+        assert list(sd[k].shape) == shape
+
+
+@pytest.mark.parametrize("hw", [(200, 328), (250, 333), (97, 161)])
+def test_mrcnn_backbone_ceil_halving(hw):
+    from ltr.models.backbone.resnet_mrcnn import resnet50
+
+    net = resnet50().eval()
+    with torch.no_grad():
+        f = net(torch.randn(1, 3, *hw))
+    for layer, stride in (("layer1", 4), ("layer2", 8), ("layer3", 16), ("layer4", 32)):
+        expect = tuple(-(-s // stride) for s in hw)
+        assert tuple(f[layer].shape[-2:]) == expect, layer
+
+
+def test_torchvision_layout_loads_torchvision_state_dict():
+    import torchvision
+
+    from ltr.admin.loading import load_torchvision_backbone
+    from ltr.models.backbone.resnet import resnet50
+
+    tv = torchvision.models.resnet50(weights=None).eval()
+    ours = load_torchvision_backbone(resnet50(), tv.state_dict()).eval()
+    x = torch.randn(1, 3, 96, 128)
+    with torch.no_grad():
+        ref = tv.layer3(tv.layer2(tv.layer1(tv.maxpool(tv.relu(tv.bn1(tv.conv1(x)))))))
+        assert torch.allclose(ours(x, ["layer3"])["layer3"], ref, atol=1e-5)
+        assert torch.allclose(ours(x, ["fc"])["fc"], tv(x), atol=1e-4)
+    assert list(ours.state_dict()) == list(tv.state_dict())
+
+
+def test_frozen_backbone_layers_stay_in_eval_without_grad():
+    from ltr.models.lwl import lwl_net
+
+    net = lwl_net.steepest_descent_resnet50(**SMALL, label_encoder_dims=(4, 8, 8),
+                                            frozen_backbone_layers=["conv1", "bn1", "layer1"])
+    net.train()
+    fe = net.feature_extractor
+    assert not fe.bn1.training and not fe.layer1.training and fe.layer2.training
+    assert all(not p.requires_grad for p in fe.layer1.parameters())
+    assert all(p.requires_grad for p in fe.layer2.parameters())
+
+
+def test_box_rasterisation_rules_hand_computed():
+    from ltr.models.lwl.label_encoder import rasterize_boxes
+
+    boxes = torch.tensor([[-10.4, 5.7, 101.9, 20.2],   # x: int(-10.4) = -10 -> int(-9.5) = -9; end -9 + 101 = 92
+                          [3.9, -0.5, 4.99, 6.5]])      # y: int(-0.5) = 0 -> 0; w: 4
+    m = rasterize_boxes(boxes, (40, 120), clamp_start=True)
+    expect = torch.zeros(2, 1, 40, 120)
+    expect[0, 0, 5:25, 0:92] = 1
+    expect[1, 0, 0:6, 3:7] = 1
+    assert torch.equal(m, expect)
+    # box-init encoder does not clamp: a negative start is a Python negative slice (reference quirk h.6)
+    m2 = rasterize_boxes(torch.tensor([[-3.0, 2.0, 10.0, 5.0]]), (10, 20), clamp_start=False)
+    expect2 = torch.zeros(1, 1, 10, 20)
+    expect2[0, 0, 2:7, -3:7] = 1  # empty column range
+    assert torch.equal(m2, expect2) and m2.sum() == 0
+
+
+def test_sta_forward_from_images_equals_stepwise_odd_size_T5_box_outside():
+    from ltr.models.lwl import sta_net
+
+    torch.manual_seed(0)
+    net = sta_net.steepest_descent_resnet50(**SMALL, label_encoder_dims=(4, 8, 8, 16)).eval()
+    t, s, h, w = 5, 2, 97, 161
+    imgs = torch.randn(t, s, 3, h, w) * 50
+    boxes = torch.tensor([[-20.0, 10.0, 60.0, 40.0], [30.0, 20.0, 50.0, 60.0]]).expand(t, s, 4).clone()
+    boxes[:, :, 0] += torch.arange(t).view(t, 1) * 3
+    with torch.no_grad():
+        first, refined = net(imgs, boxes, num_iter=7)
+        feat = net.extract_backbone_features(imgs.reshape(-1, 3, h, w))
+        first2, refined2 = net.forward_features(feat, boxes, (h, w), num_iter=7)
+        first_only, none = net(imgs, boxes, num_iter=7, refine=False)
+    assert first.shape == refined.shape == (t, s, h, w)
+    assert torch.allclose(first, first2, atol=1e-5) and torch.allclose(refined, refined2, atol=1e-5)
+    assert none is None and torch.allclose(first_only, first, atol=1e-5)
+    assert not torch.allclose(first, refined)  # the refinement pass changes the logits
+
+
+def test_lwl_training_forward_refinement_quirk_and_fix():
+    from ltr.models.lwl import lwl_net
+
+    torch.manual_seed(1)
+    net = lwl_net.steepest_descent_resnet50(**SMALL, label_encoder_dims=(4, 8, 8)).eval()
+    tr, te = torch.randn(1, 2, 3, 64, 96) * 50, torch.randn(3, 2, 3, 64, 96) * 50
+    masks = (torch.rand(1, 2, 64, 96) > 0.5).float()
+    with torch.no_grad():
+        ref0 = net(tr, te, masks, num_refinement_iter=0)
+        ref2 = net(tr, te, masks, num_refinement_iter=2)
+        fixed = net(tr, te, masks, num_refinement_iter=2, predict_with_refined_filter=True)
+    assert ref0.shape == (3, 2, 64, 96)
+    assert torch.equal(ref0, ref2)  # reference quirk h.1: the refined filter is never used
+    assert torch.equal(fixed[0], ref0[0]) and not torch.allclose(fixed[1:], ref0[1:])
+
+
+def test_lwl_boxinit_predicts_initial_mask_shape():
+    from ltr.models.lwl import lwl_box_net
+
+    net = lwl_box_net.steepest_descent_resnet50(**SMALL, label_encoder_dims=(4, 8, 8), box_label_encoder_dims=(8, 8),
+                                                final_bn=False).eval()
+    with torch.no_grad():
+        logits = net(torch.randn(2, 3, 70, 90), torch.tensor([[5.0, 6.0, 30.0, 20.0], [0.0, 0.0, 90.0, 70.0]]))
+        feat = net.extract_backbone_features(torch.randn(1, 3, 70, 90))
+        enc = net.box_label_encoder(torch.tensor([[5.0, 6.0, 30.0, 20.0]]),
+                                    net.extract_target_model_features(feat), (70, 90))
+    assert logits.shape == (2, 1, 70, 90)
+    assert enc.shape == (1, 1, 4, 5, 6)
