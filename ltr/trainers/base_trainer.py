@@ -339,6 +339,7 @@ class BaseTrainer:
         if self.lr_scheduler is not None:
             if ckpt.get("lr_scheduler") is None:
                 raise ValueError(f"Checkpoint {path} has no lr_scheduler state but the setting uses one")
+            self._warn_schedule_change(ckpt["lr_scheduler"], path)
             self.lr_scheduler.load_state_dict(ckpt["lr_scheduler"])
         if self.use_amp and ckpt.get("amp_scaler") is not None:
             self.scaler.load_state_dict(ckpt["amp_scaler"])
@@ -347,6 +348,15 @@ class BaseTrainer:
         self.history = list(ckpt.get("stats", {}).get("history", []))
         self._restore_rng(ckpt["rng_state"], path)
         logger.info("Resumed from %s (epoch %d, iteration %d)", path, self.epoch, self.iteration)
+
+    def _warn_schedule_change(self, saved: Dict[str, Any], path: Path) -> None:
+        """The checkpoint's schedule replaces the setting's (torch semantics): say so when they differ."""
+        current = self.lr_scheduler.state_dict()
+        changed = [k for k in ("milestones", "gamma", "step_size", "base_lrs", "T_max", "eta_min")
+                   if k in current and k in saved and to_primitive(current[k]) != to_primitive(saved[k])]
+        if changed:
+            logger.warning("The learning-rate schedule in %s differs from the setting's in %s; the checkpoint's is "
+                           "used (%s)", path, changed, {k: to_primitive(saved[k]) for k in changed})
 
     def _restore_rng(self, rng: Dict[str, Any], path: Path) -> None:
         per_rank = rng.get("per_rank")

@@ -145,6 +145,7 @@ class LTRTrainer(BaseTrainer):
         latest = meters.latest()
         if not bar.disable:
             shown = {k: latest[k] for k in (self.LOSS_STAT,) if k in latest} or dict(list(latest.items())[:1])
-            bar.set_postfix({("loss" if k == self.LOSS_STAT else k): f"{v:.4g}" for k, v in shown.items()}, refresh=False)
+            bar.set_postfix({("loss" if k == self.LOSS_STAT else k): f"{v:.4g}" for k, v in shown.items()},
+                            refresh=False)
         if training and self.tensorboard is not None:
             self.tensorboard.write_scalars(f"{loader.name}_iter", latest, self.iteration)

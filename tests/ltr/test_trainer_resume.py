@@ -1,6 +1,7 @@
 """--resume continues bit-for-bit on CPU: 2 epochs + resume + 2 epochs == 4 epochs straight."""
 from __future__ import annotations
 
+import logging
 import random
 
 import numpy as np
@@ -55,7 +56,7 @@ def test_two_plus_two_epochs_equal_four(tmp_path, workers):
     assert any(not torch.equal(halfway[k], v) for k, v in straight.net.state_dict().items())
 
 
-def test_cli_resume_from_latest_and_from_a_path(tmp_path):
+def test_cli_resume_from_latest_and_from_a_path(tmp_path, caplog):
     args = ["examples", "toy", "--device", "cpu", "--workers", "0", "--set", f"checkpoint_dir={tmp_path / 'c'}",
             "--set", f"tensorboard_dir={tmp_path / 't'}", "--set", "progress_bar=False", "--set", "val_interval=0"]
     assert main(args + ["--epochs", "1"]) == 0
@@ -71,6 +72,10 @@ def test_cli_resume_from_latest_and_from_a_path(tmp_path):
     again = load_training_checkpoint(folder / "ToySegNet_ep0002.pth.tar")
     for k, v in ep2["net"].items():
         assert torch.equal(v, again["net"][k])
+    # a changed schedule cannot silently replace the restored one
+    with caplog.at_level(logging.WARNING):
+        assert main(args + ["--epochs", "3", "--resume", "--set", "milestones=[1]"]) == 0
+    assert "differs from the setting's in ['milestones']" in caplog.text
     with pytest.raises(FileNotFoundError, match="missing.pth.tar"):
         main(args + ["--epochs", "3", "--resume", str(tmp_path / "missing.pth.tar")])
 
