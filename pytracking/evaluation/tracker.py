@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pytracking.utils.params import TrackerParams
 
@@ -18,17 +18,29 @@ class UnknownTrackerError(LookupError):
 
 
 class Tracker:
-    """A (tracker, parameter set, run id) triple: creates tracker instances and names result folders."""
+    """A (tracker, parameter set, run id) triple: creates tracker instances and names result folders.
+
+    ``tracker_class`` / ``params_factory`` bypass the name lookup (tests, experiments with an unregistered class):
+    both must be importable module-level objects when the tracker is run in several processes.
+    """
 
     def __init__(self, name: str, parameter_name: str, run_id: Optional[int] = None,
-                 display_name: Optional[str] = None):
+                 display_name: Optional[str] = None, tracker_class: Optional[type] = None,
+                 params_factory: Optional[Callable[[], TrackerParams]] = None):
         self.name = name
         self.parameter_name = parameter_name
         self.run_id = run_id
         self.display_name = display_name or (name + "_" + parameter_name + ("" if run_id is None else f"_{run_id:03d}"))
+        self._tracker_class = tracker_class
+        self._params_factory = params_factory
+
+    def __repr__(self) -> str:
+        return f"Tracker({self.name!r}, {self.parameter_name!r}, run_id={self.run_id!r})"
 
     def tracker_class(self):
         """The tracker class (imports ``pytracking.tracker.<name>``)."""
+        if self._tracker_class is not None:
+            return self._tracker_class
         try:
             module = importlib.import_module(f"pytracking.tracker.{self.name}")
         except ModuleNotFoundError as e:
@@ -39,6 +51,11 @@ class Tracker:
 
     def get_parameters(self, **overrides: Any) -> TrackerParams:
         """Load ``pytracking.parameter.<name>.<parameter_name>.parameters()`` and apply strict overrides."""
+        if self._params_factory is not None:
+            params = self._params_factory()
+            if overrides:
+                params.override(**overrides)
+            return params
         modname = f"pytracking.parameter.{self.name}.{self.parameter_name}"
         try:
             module = importlib.import_module(modname)

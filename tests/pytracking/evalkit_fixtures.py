@@ -181,7 +181,7 @@ def make_ytvos(root: Path, seqs: Dict[str, List[Dict[int, Optional[Sequence[int]
 # ------------------------------------------------------------------------------------------------------ trackers
 def make_params(**kw) -> TrackerParams:
     """Parameters of the test trackers (a sequence whose initial x equals ``fail_if_x`` raises at ``fail_frame``)."""
-    base = dict(fail_if_x=-1.0, fail_frame=2, sleep=0.0, debug=0)
+    base = dict(fail_if_x=-1.0, fail_frame=2, sleep=0.0, marker="", debug=0)
     base.update(kw)
     return TrackerParams(**base)
 
@@ -197,6 +197,9 @@ class ConstantTracker(BaseTracker):
 
     def track(self, image, info=None):
         self.frame_num += 1
+        if self.params.marker:  # lets a test see how far the run got
+            with open(self.params.marker, "a") as f:
+                f.write(f"{self.frame_num}\n")
         if self.params.sleep:
             time.sleep(self.params.sleep)
         if self.fail and self.frame_num >= self.params.fail_frame:
@@ -233,3 +236,73 @@ class PidTracker(ConstantTracker):
 
 def parameters_for_tests() -> TrackerParams:
     return make_params()
+
+
+class IntensityTracker(BaseTracker):
+    """VOS test tracker: segments the pixels whose grey level is close to the initial mask's median level."""
+
+    predicts_segmentation_mask = True
+
+    def initialize(self, image, info):
+        mask = np.asarray(info["init_mask"]) > 0
+        self.level = float(np.median(image[..., 0][mask]))
+        return {"target_bbox": list(info["init_bbox"]), "segmentation": mask.astype(np.uint8)}
+
+    def track(self, image, info=None):
+        seg = (np.abs(image[..., 0].astype(float) - self.level) < 30).astype(np.uint8)
+        ys, xs = np.nonzero(seg)
+        box = [float(xs.min()), float(ys.min()), float(np.ptp(xs) + 1), float(np.ptp(ys) + 1)] if len(xs) else \
+            [float("nan")] * 4
+        return {"target_bbox": box, "segmentation": seg}
+
+
+class StandInMultiObjectWrapper:
+    """Minimal stand-in for pytracking's MultiObjectWrapper: one tracker per object, label maps merged by id."""
+
+    def __init__(self, tracker_class, params):
+        self.tracker_class, self.params = tracker_class, params
+        self.trackers = {}
+        self.init_calls = []  # (frame, object ids) for the tests
+
+    def _start(self, image, info, frame):
+        for oid in info.get("init_object_ids", []):
+            t = self.tracker_class(self.params)
+            t.initialize(image, {"init_bbox": info["init_bbox"][oid], "init_mask": info["init_mask"][oid]})
+            self.trackers[oid] = t
+        self.init_calls.append((frame, list(info.get("init_object_ids", []))))
+
+    def initialize(self, image, info):
+        self.frame = 0
+        self._start(image, info, 0)
+        return None
+
+    def track(self, image, info):
+        self.frame += 1
+        new = set(info.get("init_object_ids", []))
+        if new:
+            self._start(image, info, self.frame)
+        lab = np.zeros(image.shape[:2], np.uint8)
+        boxes = {}
+        for oid, t in self.trackers.items():
+            if oid in new:
+                m = info["init_mask"][oid]
+                boxes[oid] = info["init_bbox"][oid]
+            else:
+                out = t.track(image, {})
+                m, boxes[oid] = out["segmentation"], out["target_bbox"]
+            lab[np.asarray(m) > 0] = int(oid)
+        return {"segmentation": lab, "target_bbox": boxes}
+
+
+def slow_params_short() -> TrackerParams:
+    """0.15 s per frame (keeps two worker processes busy)."""
+    return make_params(sleep=0.15)
+
+
+class BadIdsWrapper(StandInMultiObjectWrapper):
+    """Reports a box for an object id the sequence does not have."""
+
+    def track(self, image, info):
+        out = super().track(image, info)
+        out["target_bbox"]["7"] = [0.0, 0.0, 1.0, 1.0]
+        return out
