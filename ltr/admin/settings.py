@@ -113,6 +113,8 @@ class Settings:
         if name in self._hparams_given and default is not None and not isinstance(value, type(default)):
             if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
+            elif isinstance(default, (list, tuple)) and isinstance(value, (list, tuple)):
+                value = type(default)(value)
             else:
                 raise SettingsError(f"Hyper-parameter '{name}': expected {type(default).__name__} like the default "
                                 f"{default!r}, got {value!r}")

@@ -33,6 +33,7 @@ def test_command_line_values_win_over_the_setting(caplog):
 def test_hyper_parameters_default_given_typed_and_unused():
     s = Settings().set_hparams(lr=1, milestones=[30, 60], typo=3)
     assert s.hparam("lr", 1e-4) == 1.0 and isinstance(s.hparam("lr", 1e-4), float)  # int given for a float
+    assert s.hparam("milestones", (25,)) == (30, 60)  # list / tuple follow the default's type
     assert s.hparam("milestones", [25]) == [30, 60]
     assert s.hparam("frames", 3) == 3  # default
     assert s.unused_hparams() == ["typo"]
