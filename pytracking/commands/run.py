@@ -1,0 +1,79 @@
+"""``pytracking run TRACKER PARAM --dataset NAME``: run a tracker over a dataset (resumable, several processes).
+
+TRACKER / PARAM are a tracker package ``pytracking/tracker/<TRACKER>`` and its parameter module, or -- for your own
+tracker -- ``module:Class`` and ``module:function`` (a function returning ``TrackerParams``); results are then
+filed under the class and function names. Exits 1 when any sequence failed (tracebacks are in the log).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Dict, Optional
+
+from pytracking.evaluation.tracker import Tracker
+
+
+def make_tracker(name: str, param: str, run_id: Optional[int] = None) -> Tracker:
+    """A :class:`Tracker` by registered names, or from ``module:Class`` + ``module:function``."""
+    if ":" not in name:
+        return Tracker(name, param, run_id)
+    from pytracking.vot_integration.trax_server import import_class
+
+    cls = import_class(name)
+    if ":" not in param:
+        raise ValueError(f"With a tracker class ({name}) PARAM must be module:function returning TrackerParams")
+    factory = import_class(param)
+    return Tracker(cls.__name__, param.partition(":")[2], run_id, tracker_class=cls, params_factory=factory)
+
+
+def parse_param_overrides(items) -> Dict[str, Any]:
+    """``key=value`` strings -> dict (Python literals where they parse, else strings)."""
+    from pytracking.vot_integration.trax_server import parse_overrides
+
+    return parse_overrides(items or [])
+
+
+def register(subparsers) -> None:
+    """Add the ``run`` sub-command."""
+    p = subparsers.add_parser("run", help="run a tracker on a dataset", description=__doc__.split("\n\n")[0])
+    p.add_argument("tracker", help="tracker name, or module:Class")
+    p.add_argument("param", help="parameter set name, or module:function")
+    p.add_argument("--dataset", required=True, help="dataset name: got10k_val, got10k_test, trackingnet, trackingnet_train_<k>, lasot, otb, vot, "
+                        "davis2016_val, davis2017_val, youtubevos_valid")
+    p.add_argument("--dataset-root", default=None, help="dataset root (default: the dataset's settings key)")
+    p.add_argument("--sequence", action="append", default=None, help="run only this sequence (repeatable)")
+    p.add_argument("--threads", type=int, default=0, help="worker processes (0: run in this process)")
+    p.add_argument("--run-id", type=int, default=None, help="run id: results go to <param>_<id:03d>")
+    p.add_argument("--results", default=None, help="results root (default: the results_path setting)")
+    p.add_argument("--segmentation", default=None, help="segmentation root (default: segmentation_path setting)")
+    seg = p.add_mutually_exclusive_group()
+    seg.add_argument("--save-segmentation", dest="save_segmentation", action="store_const", const=True,
+                     default=None, help="save masks also on box datasets (default: VOS datasets only)")
+    seg.add_argument("--no-save-segmentation", dest="save_segmentation", action="store_const", const=False)
+    p.add_argument("--param", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="strict tracker parameter override (unknown names are an error); repeatable")
+    p.add_argument("--debug", action="store_true", help="stop at the first exception instead of reporting it")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run and print the summary; 1 if a sequence failed, 2 for bad arguments."""
+    from pytracking.evaluation.datasets import get_dataset
+    from pytracking.evaluation.running import RunOptions, run_dataset
+
+    try:
+        tracker = make_tracker(args.tracker, args.param, args.run_id)
+        overrides = parse_param_overrides(args.overrides)
+        tracker.tracker_class()  # fail fast: unknown tracker, parameter set or misspelled override
+        tracker.get_parameters(**overrides)
+        dataset = get_dataset(args.dataset, root=args.dataset_root)
+        seqs = dataset.get_sequence_list(args.sequence)
+    except (KeyError, ValueError, LookupError, OSError) as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    opts = RunOptions(results_root=args.results, segmentation_root=args.segmentation,
+                      save_segmentation=args.save_segmentation, overrides=overrides, debug=args.debug)
+    summary = run_dataset(seqs, tracker, threads=args.threads, opts=opts, progress=not args.no_progress)
+    sys.stdout.write(f"{tracker.display_name} on {dataset.name}: {summary.report()}\n")
+    return 0 if summary.ok else 1
