@@ -1,0 +1,302 @@
+"""LWL tracker (Bhat et al. ECCV 2020): video object segmentation with a target model learned online.
+
+Algorithm (reference.md (d); every step numerically as the reference unless noted):
+* initialise: search area = 5x the target box at a fixed 480x832 crop; crop the frame and the initial mask (a given
+  mask, or one predicted from the box); learn the target filter with 20 steepest-descent iterations; store the
+  sample in the memory.
+* each frame t: (t > 2) update the memory and the filter (3 iterations) with the PREVIOUS frame's features and its
+  final (for several objects: merged) mask -- the one-frame delay; estimate the new position/size from the previous
+  probability map ('var' mode), clip the scale change; crop, segment, paste the logits back into the image.
+
+Differences from the reference, all in tracker code (the networks are unchanged):
+* single-object mode with the VOS parameters crashed at frame 2 (``segmentation_raw`` missing from ``initialize``);
+  here ``initialize`` always returns the initial probability map.
+* box initialisation read the initial LOGITS as probabilities at frame 2 (their sum is negative, so the target
+  state silently fell back to the init box); here the initial output is the probability, and the first frame's
+  ``segmentation`` is the binary mask instead of the soft map.
+* boxes handed to the box encoder are clipped to the image (its rasteriser mishandles negative starts).
+* ``track(image)`` without ``info['previous_output']`` uses this tracker's own previous output.
+* optional ``output_box_mode='extreme'``: the output box is the tightest box around the binary mask (the paper's
+  tracking protocol) instead of the 'var' box.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any, Dict, Optional
+
+import numpy as np
+import torch
+
+from pytracking.features.preprocessing import (numpy_to_torch, sample_patch, sample_patch_multiscale,
+                                               sample_patch_transformed)
+from pytracking.libs.sample_memory import SampleMemory
+from pytracking.libs.segmentation import (extreme_point_box, paste_scores, soft_aggregate, state_to_box,
+                                          var_target_state)
+from pytracking.tracker.base.basetracker import BaseTracker
+
+
+class LWL(BaseTracker):
+    """Learning-What-to-Learn VOS tracker; see the module docstring."""
+
+    multiobj_mode = "parallel"
+    predicts_segmentation_mask = True
+
+    def initialize_features(self) -> None:
+        """Load the network (once)."""
+        if not getattr(self, "features_initialized", False):
+            self.params.net.initialize()
+        self.features_initialized = True
+
+    # --------------------------------------------------------------------------------------------- initialise
+    def initialize(self, image: np.ndarray, info: Dict[str, Any]) -> Dict[str, Any]:
+        """First frame: ``info['init_bbox']`` [x, y, w, h] and/or ``info['init_mask']`` (uint8, 1 = target)."""
+        tic = time.time()
+        self.frame_num = 1
+        self.initialize_features()
+        self.net = self.params.net
+        self.device = self.net.device
+        self.object_id = info.get("object_ids", [None])[0]
+        im = numpy_to_torch(image)
+
+        init_mask, init_logits = self._initial_mask(image, im, info)
+        state = info.get("init_bbox")
+        if state is None:
+            state = extreme_point_box(init_mask[0, 0].numpy() > 0.5)
+            if state is None:
+                raise ValueError("Empty initial mask and no init_bbox")
+        state = [float(v) for v in state]
+        if state[2] <= 0 or state[3] <= 0:
+            raise ValueError(f"Initial box must have a positive size, got {state}")
+
+        self.pos = torch.tensor([state[1] + (state[3] - 1) / 2, state[0] + (state[2] - 1) / 2])
+        self.target_sz = torch.tensor([state[3], state[2]])
+        sz = self.params.image_sample_size
+        self.img_sample_sz = torch.tensor([sz, sz] if isinstance(sz, int) else list(sz), dtype=torch.float32)
+        self.img_support_sz = self.img_sample_sz
+        search_area = torch.prod(self.target_sz * self.params.search_area_scale).item()
+        self.target_scale = math.sqrt(search_area) / self.img_sample_sz.prod().sqrt()
+        self.base_target_sz = self.target_sz / self.target_scale
+
+        init_backbone_feat, init_masks = self.generate_init_samples(im, init_mask)
+        self.init_target_model(init_backbone_feat, init_masks)
+
+        prob = init_mask[0, 0].to(self.device)
+        out: Dict[str, Any] = {"time": time.time() - tic, "target_bbox": state}
+        if self.object_id is None:
+            out["segmentation"] = (prob > 0.5).to(torch.uint8).cpu().numpy()
+            out["segmentation_raw"] = prob
+        elif init_logits is not None:
+            out["segmentation"] = (prob > 0.5).to(torch.uint8).cpu().numpy()
+            out["segmentation_raw"] = init_logits
+        self._last_output = out
+        return out
+
+    def _initial_mask(self, image: np.ndarray, im: torch.Tensor, info: Dict[str, Any]):
+        """(mask (1, 1, H, W) float on the CPU, logits or None). Given mask unless the parameters ask for box init."""
+        mask = info.get("init_mask")
+        if mask is not None and not self.params.get("init_with_box", False):
+            mask = np.asarray(mask)
+            if mask.shape != image.shape[:2]:
+                raise ValueError(f"init_mask shape {mask.shape} differs from the image {image.shape[:2]}")
+            return torch.from_numpy((mask > 0).astype(np.float32)).view(1, 1, *mask.shape), None
+        box = info.get("init_bbox")
+        if box is None:
+            raise ValueError("Box initialisation needs info['init_bbox']")
+        initializer = self.params.get("init_mask_generator", None)
+        if initializer is not None:  # e.g. the box2mask (STANet) initialiser of the lwl_box2mask tracker
+            prob = initializer(image, box)
+            return torch.as_tensor(prob, dtype=torch.float32).view(1, 1, *image.shape[:2]), None
+        if not hasattr(self.net, "box_label_encoder"):
+            raise ValueError("No init_mask given and the network has no box encoder (use lwl_boxinit or lwl_box2mask)")
+        h, w = image.shape[:2]
+        x0, y0 = max(0.0, float(box[0])), max(0.0, float(box[1]))
+        x1, y1 = min(float(w), float(box[0]) + float(box[2])), min(float(h), float(box[1]) + float(box[3]))
+        clipped = torch.tensor([[x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0)]], device=self.device)
+        with torch.no_grad():
+            feat = self.net.extract_backbone(im)
+            logits = self.net.net.predict_box_mask(feat, clipped, (h, w))[0, 0]
+        return torch.sigmoid(logits).cpu().view(1, 1, h, w), logits
+
+    def generate_init_samples(self, im: torch.Tensor, init_mask: torch.Tensor):
+        """Initial crop of the image and mask (with the inside-the-image shift) and its backbone features."""
+        mode = self.params.get("border_mode", "replicate")
+        if "inside" in mode:
+            im_sz = torch.tensor([im.shape[2], im.shape[3]], dtype=torch.float32)
+            sample_sz = self.target_scale * self.img_sample_sz
+            shrink = sample_sz.float() / im_sz
+            shrink = shrink.max() if mode == "inside" else shrink.min()
+            shrink = shrink.clamp(min=1, max=self.params.get("patch_max_scale_change", None))
+            sample_sz = sample_sz.float() / shrink
+            self.init_sample_scale = (sample_sz / self.img_sample_sz).prod().sqrt()
+            tl = self.pos - (sample_sz - 1) / 2
+            br = self.pos + sample_sz / 2 + 1
+            global_shift = -((-tl).clamp(0) - (br - im_sz).clamp(0)) / self.init_sample_scale
+        else:
+            self.init_sample_scale = self.target_scale
+            global_shift = torch.zeros(2)
+        self.init_sample_pos = self.pos.round()
+
+        expansion = self.params.get("augmentation_expansion_factor", None)
+        aug_sz, out_sz = self.img_sample_sz.clone(), None
+        if expansion is not None and expansion != 1:
+            aug_sz = (self.img_sample_sz * expansion).long()
+            aug_sz = (aug_sz + (aug_sz - self.img_sample_sz.long()) % 2).float()
+            out_sz = self.img_sample_sz.long().tolist()
+        shift = global_shift.long().tolist()
+        im_patch = sample_patch_transformed(im, self.init_sample_pos, self.init_sample_scale, aug_sz, out_sz, shift)
+        self.init_mask_crop = sample_patch_transformed(init_mask, self.init_sample_pos, self.init_sample_scale, aug_sz,
+                                                       out_sz, shift, is_mask=True).to(self.device)
+        with torch.no_grad():
+            backbone_feat = self.net.extract_backbone(im_patch)
+        return backbone_feat, self.init_mask_crop
+
+    def init_target_model(self, backbone_feat, init_masks: torch.Tensor) -> None:
+        """Learn the initial filter and fill the memory."""
+        x = self.get_target_model_features(backbone_feat)
+        self.feature_sz = torch.tensor(list(x.shape[-2:]), dtype=torch.float32)
+        ksz = self.net.target_model.filter_size
+        self.kernel_size = torch.tensor([ksz, ksz] if isinstance(ksz, (int, float)) else list(ksz), dtype=torch.float32)
+        with torch.no_grad():
+            label, sw = self.net.label_encoder(init_masks, x.unsqueeze(1))
+            self.target_filter, _, _ = self.net.target_model.get_filter(
+                x.unsqueeze(1), label, sw, num_iter=self.params.get("net_opt_iter", None))
+        self.memory = SampleMemory(self.params.sample_memory_size, self.params.learning_rate,
+                                   self.params.get("init_samples_minimum_weight", None),
+                                   self.params.get("lower_init_weight", False))
+        if self.params.get("update_target_model", True):
+            self.memory.initialize(x, init_masks.view(-1, 1, *init_masks.shape[-2:]))
+
+    # --------------------------------------------------------------------------------------------------- track
+    def track(self, image: np.ndarray, info: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Segment the target in a new frame."""
+        self.frame_num += 1
+        prev = (info or {}).get("previous_output", self._last_output)
+        prev_prob = prev["segmentation_raw"] if self.object_id is None else prev["segmentation_raw"][self.object_id]
+        prev_prob = torch.as_tensor(prev_prob, dtype=torch.float32).to(self.device)
+
+        if self.frame_num > 2 and self.params.get("update_target_model", True):
+            crop, _ = sample_patch(prev_prob.view(1, 1, *prev_prob.shape[-2:]), self.prev_pos,
+                                   self.prev_scale * self.img_sample_sz, self.img_sample_sz,
+                                   mode=self.params.get("border_mode", "replicate"),
+                                   max_scale_change=self.params.get("patch_max_scale_change", None), is_mask=True)
+            self.update_target_model(self.prev_test_x, crop)
+
+        self.pos, self.target_sz = self.get_target_state(prev_prob.squeeze())
+        new_scale = torch.sqrt(self.target_sz.prod() / self.base_target_sz.prod())
+        if self.params.get("max_scale_change", None) is not None:
+            new_scale = self.clip_scale_change(new_scale)
+        self.target_scale = new_scale
+        self.target_sz = self.base_target_sz * self.target_scale
+
+        im = numpy_to_torch(image)
+        self.sample_pos_arg = self.get_centered_sample_pos()
+        self.sample_scale_arg = self.target_scale
+        patches, coords = sample_patch_multiscale(im, self.sample_pos_arg, [self.target_scale], self.img_sample_sz,
+                                                  mode=self.params.get("border_mode", "replicate"),
+                                                  max_scale_change=self.params.get("patch_max_scale_change", None))
+        self.sample_coords = coords[0]
+        with torch.no_grad():
+            backbone_feat = self.net.extract_backbone(patches)
+            test_x = self.get_target_model_features(backbone_feat)
+            scores, _ = self.net.segment_target(self.target_filter, test_x, backbone_feat)
+        self.crop_scores = scores
+        sample_pos, sample_scale = self.get_sample_location(self.sample_coords)
+        scores_im = paste_scores(scores, image.shape[:2], sample_scale.item(), sample_pos)
+        mask_im = (scores_im > 0.0)
+        prob_im = torch.sigmoid(scores_im)
+        segmentation = mask_im.to(torch.uint8).cpu().numpy()
+        if self.params.get("output_box_mode", "var") == "extreme":
+            box = extreme_point_box(segmentation, previous=self._last_output.get("target_bbox"))
+        else:
+            box = state_to_box(*var_target_state(prob_im))
+        if self.object_id is None:
+            out = {"segmentation": segmentation, "target_bbox": box, "segmentation_raw": prob_im}
+        else:
+            out = {"segmentation": segmentation, "target_bbox": box, "segmentation_raw": scores_im}
+        self.prev_pos = self.sample_pos_arg
+        self.prev_scale = self.target_scale
+        self.prev_test_x = test_x
+        self._last_output = out
+        return out
+
+    # ------------------------------------------------------------------------------------------------ helpers
+    def get_target_model_features(self, backbone_feat) -> torch.Tensor:
+        """Target-model features of backbone features ``(1, C, h, w)``."""
+        with torch.no_grad():
+            return self.net.target_model.extract_target_model_features(
+                self.net.get_backbone_target_model_features(backbone_feat))
+
+    def get_centered_sample_pos(self) -> torch.Tensor:
+        """Crop centre: ``pos`` shifted by half a feature cell when the score map has an even size."""
+        return self.pos + ((self.feature_sz + self.kernel_size) % 2) * self.target_scale * \
+            self.img_support_sz / (2 * self.feature_sz)
+
+    def get_sample_location(self, sample_coord: torch.Tensor):
+        """Centre and scale of a crop from its coordinates ``[y0, x0, y1, x1]``."""
+        sample_coord = sample_coord.float()
+        pos = 0.5 * (sample_coord[:2] + sample_coord[2:] - 1)
+        scale = ((sample_coord[2:] - sample_coord[:2]) / self.img_sample_sz).prod().sqrt()
+        return pos, scale
+
+    def get_target_state(self, prob: torch.Tensor):
+        """New (pos, size) from a probability map; the previous state when its mass < ``min_mask_area``."""
+        if prob.sum() < self.params.get("min_mask_area", -10):
+            return self.pos, self.target_sz
+        mode = self.params.get("seg_to_bb_mode", "var")
+        if mode != "var":
+            raise ValueError(f"Unknown seg_to_bb_mode {mode!r}")
+        return var_target_state(prob, self.params.get("seg_to_bb_sz_factor", 4))
+
+    def clip_scale_change(self, new_scale: torch.Tensor) -> torch.Tensor:
+        """Limit the per-frame scale change to ``max_scale_change`` = (min factor, max factor)."""
+        limits = self.params.max_scale_change
+        if not isinstance(limits, (tuple, list)):
+            limits = (limits, limits)
+        change = new_scale / self.target_scale
+        if change < limits[0]:
+            return self.target_scale * limits[0]
+        if change > limits[1]:
+            return self.target_scale * limits[1]
+        return new_scale
+
+    def update_target_model(self, train_x: torch.Tensor, mask: torch.Tensor) -> None:
+        """Add the sample to the memory and run ``net_opt_update_iter`` filter iterations over the memory."""
+        if self.frame_num % self.params.get("train_sample_interval", 1) == 0:
+            self.memory.update(train_x, mask, self.params.learning_rate)
+        num_iter = 0
+        if (self.frame_num - 1) % self.params.train_skipping == 0:
+            num_iter = self.params.get("net_opt_update_iter", None) or 0
+        if num_iter > 0:
+            samples, masks, weights = self.memory.stored()
+            with torch.no_grad():
+                label, sw = self.net.label_encoder(masks, samples.unsqueeze(1))
+                sw = sw * weights.view(-1, 1, 1, 1, 1) if sw is not None else weights.view(-1, 1, 1, 1, 1)
+                self.target_filter, _, _ = self.net.target_model.filter_optimizer(
+                    self.target_filter, num_iter=num_iter, feat=samples.unsqueeze(1), label=label, sample_weight=sw)
+
+    # ------------------------------------------------------------------------------------------ multi-object
+    @staticmethod
+    def merge_results(out_all: "OrderedDict[str, Dict[str, Any]]") -> "OrderedDict[str, Any]":
+        """Soft aggregation of the objects' logits; boxes re-estimated ('var') from the merged probabilities.
+
+        Objects in their initial frame without logits use ``(mask - 0.5) * 200``."""
+        scores = OrderedDict()
+        for obj_id, out in out_all.items():
+            if "segmentation_raw" in out:
+                scores[obj_id] = torch.as_tensor(out["segmentation_raw"], dtype=torch.float32)
+            else:
+                scores[obj_id] = (torch.as_tensor(np.asarray(out["segmentation"]), dtype=torch.float32) - 0.5) * 200.0
+        device = next(iter(scores.values())).device
+        labels, probs = soft_aggregate({k: v.to(device) for k, v in scores.items()})
+        merged = OrderedDict(segmentation=labels, segmentation_raw=probs)
+        first = next(iter(out_all.values()))
+        for key in first:
+            if key in ("segmentation", "segmentation_raw"):
+                continue
+            if key == "target_bbox":
+                merged[key] = OrderedDict((k, state_to_box(*var_target_state(p))) for k, p in probs.items())
+            else:
+                merged[key] = OrderedDict((k, out.get(key)) for k, out in out_all.items())
+        return merged
