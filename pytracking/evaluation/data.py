@@ -94,8 +94,9 @@ class Sequence:
         """Initialisation data of the targets starting at ``frame`` ({} when none does).
 
         Single object: ``init_bbox`` (list of 4 floats) and, when the dataset has one, ``init_mask`` (uint8 0/1).
-        Multi-object: ``init_object_ids`` (new objects), ``object_ids`` (all objects started so far),
-        ``sequence_object_ids``, and ``init_bbox`` / ``init_mask`` dicts keyed by object id (strings).
+        Multi-object (pytracking's ``MultiObjectWrapper`` convention): ``init_object_ids`` (objects starting here),
+        ``object_ids`` (all objects started so far), ``sequence_object_ids``, ``init_bbox`` (dict keyed by object id,
+        strings) and ``init_mask``: one uint8 label map holding the starting objects (pixel value = object id).
         """
         data = self.init_data.get(frame)
         if not data:
@@ -116,7 +117,10 @@ class Sequence:
         info = {"init_object_ids": new_ids, "object_ids": started, "sequence_object_ids": list(self.object_ids),
                 "init_bbox": boxes}
         if masks:
-            info["init_mask"] = masks
+            labels = np.zeros(next(iter(masks.values())).shape, dtype=np.uint8)
+            for oid in new_ids:
+                labels[masks[oid] > 0] = int(oid)
+            info["init_mask"] = labels
         return info
 
 

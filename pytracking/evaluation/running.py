@@ -108,14 +108,6 @@ def _as_box(value: Any) -> np.ndarray:
     return box
 
 
-def _compose_labels(masks: Dict[str, np.ndarray]) -> np.ndarray:
-    shape = next(iter(masks.values())).shape
-    lab = np.zeros(shape, dtype=np.uint8)
-    for oid, m in masks.items():
-        lab[np.asarray(m) > 0] = int(oid)
-    return lab
-
-
 def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False) -> SequenceOutput:
     """Run an initialised-per-sequence tracker object over ``seq`` and collect its outputs (no file IO).
 
@@ -153,7 +145,7 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
     times[0] = time.perf_counter() - t0
     default: Dict[str, Any] = {"target_bbox": info.get("init_bbox")}
     if "init_mask" in info:
-        default["segmentation"] = _compose_labels(info["init_mask"]) if multi else info["init_mask"]
+        default["segmentation"] = info["init_mask"]  # multi-object: already a label map
     store(0, out, default)
     prev = dict(out)
     for f in range(1, n):

@@ -257,7 +257,8 @@ class IntensityTracker(BaseTracker):
 
 
 class StandInMultiObjectWrapper:
-    """Minimal stand-in for pytracking's MultiObjectWrapper: one tracker per object, label maps merged by id."""
+    """Minimal stand-in for pytracking's MultiObjectWrapper: one tracker per object, label maps merged by id
+    (``info['init_mask']`` is a label map of the starting objects, ``info['init_bbox']`` a dict by object id)."""
 
     def __init__(self, tracker_class, params):
         self.tracker_class, self.params = tracker_class, params
@@ -267,7 +268,8 @@ class StandInMultiObjectWrapper:
     def _start(self, image, info, frame):
         for oid in info.get("init_object_ids", []):
             t = self.tracker_class(self.params)
-            t.initialize(image, {"init_bbox": info["init_bbox"][oid], "init_mask": info["init_mask"][oid]})
+            mask = (info["init_mask"] == int(oid)).astype(np.uint8)
+            t.initialize(image, {"init_bbox": info["init_bbox"][oid], "init_mask": mask})
             self.trackers[oid] = t
         self.init_calls.append((frame, list(info.get("init_object_ids", []))))
 
@@ -285,7 +287,7 @@ class StandInMultiObjectWrapper:
         boxes = {}
         for oid, t in self.trackers.items():
             if oid in new:
-                m = info["init_mask"][oid]
+                m = info["init_mask"] == int(oid)
                 boxes[oid] = info["init_bbox"][oid]
             else:
                 out = t.track(image, {})

@@ -151,3 +151,20 @@ def test_missing_multi_object_wrapper_output_is_reported(tmp_path):
                       multiobj_wrapper=fx.BadIdsWrapper)
     summary = run_dataset(ds, tr, opts=opts, progress=False)
     assert "unknown object id '7'" in summary.failed[0].error
+
+
+def test_vos_run_with_the_project_multi_object_wrapper(tmp_path):
+    """Default path: pytracking.evaluation.multi_object_wrapper.MultiObjectWrapper, imported lazily."""
+    frames = [{1: (2, 2, 8, 8)}, {1: (3, 2, 8, 8), 2: (30, 20, 10, 8)}, {1: (5, 3, 8, 8), 2: (32, 21, 10, 8)}]
+    fx.make_ytvos(tmp_path / "yt", {"vid": frames})
+    ds = get_dataset("youtubevos_valid", root=tmp_path / "yt")
+    tr = Tracker("intensity", "default", tracker_class=fx.IntensityTracker, params_factory=fx.parameters_for_tests)
+    opts = RunOptions(results_root=tmp_path / "res", segmentation_root=tmp_path / "seg")
+    summary = run_dataset(ds, tr, opts=opts, progress=False)
+    assert summary.ok, summary.report()
+    out = results_dir(tr, "youtubevos_valid", tmp_path / "res")
+    b2 = read_result_boxes(out / "vid_2.txt")
+    assert np.isnan(b2[0]).all()
+    np.testing.assert_allclose(b2[1:], [[30, 20, 10, 8], [32, 21, 10, 8]], atol=1)
+    lab = read_mask(segmentation_dir(tr, "youtubevos_valid", tmp_path / "seg") / "vid" / "00010.png")
+    assert (lab == fx.label_map_with_boxes(frames[2])).mean() > 0.97
