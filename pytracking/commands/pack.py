@@ -53,5 +53,8 @@ def run(args: argparse.Namespace) -> int:
     except IncompleteResultsError as e:
         sys.stderr.write(f"error: {e}\n")
         return 1
+    except KeyError as e:  # an unset path setting (results_path / packed_results_path)
+        sys.stderr.write(f"error: {e}\n")
+        return 2
     sys.stdout.write(f"{path}\n")
     return 0

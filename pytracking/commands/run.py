@@ -59,8 +59,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run and print the summary; 1 if a sequence failed, 2 for bad arguments."""
-    from pytracking.evaluation.datasets import get_dataset
-    from pytracking.evaluation.running import RunOptions, run_dataset
+    from pytracking.evaluation.datasets import dataset_info, get_dataset
+    from pytracking.evaluation.running import RunOptions, results_dir, run_dataset, segmentation_dir
 
     try:
         tracker = make_tracker(args.tracker, args.param, args.run_id)
@@ -69,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         tracker.get_parameters(**overrides)
         dataset = get_dataset(args.dataset, root=args.dataset_root)
         seqs = dataset.get_sequence_list(args.sequence)
+        results_dir(tracker, dataset.name, args.results)  # unset settings fail here, naming the key
+        if args.save_segmentation or (args.save_segmentation is None and dataset_info(args.dataset).vos):
+            segmentation_dir(tracker, dataset.name, args.segmentation)
     except (KeyError, ValueError, LookupError, OSError) as e:
         sys.stderr.write(f"error: {e}\n")
         return 2

@@ -51,6 +51,10 @@ def test_run_errors_and_failures(data, capsys):
     assert cli("run", *CONST, "--dataset", "nope", "--results", data / "res") == 2
     assert cli("run", *CONST, *base, "--sequence", "zz") == 2
     assert "['zz'] not in dataset got10k_val" in capsys.readouterr().err
+    assert cli("run", *CONST, "--dataset", "got10k_val", "--results", data / "res") == 2  # no settings file here
+    assert "Setting 'got10k_dir' is not set" in capsys.readouterr().err
+    assert cli("run", *CONST, "--dataset", "got10k_val", "--dataset-root", data / "got") == 2
+    assert "Setting 'results_path' is not set" in capsys.readouterr().err
     assert cli("run", *CONST, *base, "--param", "fail_if_x=10.0") == 1  # v1 starts at x = 10
     out = capsys.readouterr().out
     assert "1 sequence(s) run, 0 skipped (results existed), 1 failed" in out and "FAILED" in out and "/ v1" in out
