@@ -120,6 +120,9 @@ def evaluate_trackers(seqs: Seq[Sequence], trackers: Seq[Tracker], results_root:
     if not seqs:
         raise ValueError("No sequences to evaluate")
     protocol = protocol or protocol_for(seqs[0].family)
+    if not any(valid_frames(s.ground_truth_rect, s.target_visible, protocol.skip_first).any() for s in seqs):
+        raise ValueError(f"{seqs[0].dataset}: no ground truth to score beyond the first frame (a test split?); "
+                         f"pack the results for the evaluation server instead")
     check_results(trackers, seqs, results_root)
     rows, overall, curves = [], [], {}
     for tr in trackers:

@@ -135,7 +135,8 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
             boxes[frame] = _as_box(bbox)
         if segs is not None:
             if seg is None:
-                raise ValueError(f"{seq.name}: frame {frame}: no 'segmentation' in the tracker output")
+                raise ValueError(f"{seq.name}: frame {frame}: no 'segmentation' in the tracker output (box-only "
+                                 f"trackers: run with save_segmentation=False / --no-save-segmentation)")
             segs.append(np.asarray(seg).astype(np.uint8))
 
     info = seq.frame_info(0)

@@ -135,3 +135,10 @@ def test_vos_tracker_run_scores_high_and_ytvos_is_refused(tmp_path):
     yt = get_dataset("youtubevos_valid", root=tmp_path / "yt").get_sequence_list()
     with pytest.raises(ValueError, match="YouTube-VOS valid is scored by its server"):
         evaluate_vos(yt, [tr], tmp_path / "seg")
+
+
+def test_test_split_has_nothing_to_score(tmp_path):
+    fx.make_got10k(tmp_path / "d", "test", {"t": fx.moving_boxes(3)})
+    seqs = get_dataset("got10k_test", root=tmp_path / "d").get_sequence_list()
+    with pytest.raises(ValueError, match="no ground truth to score beyond the first frame"):
+        evaluate_trackers(seqs, [const()], tmp_path / "res")
