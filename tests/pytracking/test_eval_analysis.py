@@ -1,4 +1,6 @@
 """pytracking.analysis: box measures vs hand-computed values, dataset tables, plots, J&F of saved masks."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -142,3 +144,24 @@ def test_test_split_has_nothing_to_score(tmp_path):
     seqs = get_dataset("got10k_test", root=tmp_path / "d").get_sequence_list()
     with pytest.raises(ValueError, match="no ground truth to score beyond the first frame"):
         evaluate_trackers(seqs, [const()], tmp_path / "res")
+
+
+def test_real_otb_sequence_run_and_score(tmp_path):
+    """Crossing (OTB, CRLF comma file, 120 real frames): constant tracker scored vs an independent computation."""
+    metrics = pytest.importorskip("got10k.utils.metrics")
+    src = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "otb-crossing").resolve()
+    if not (src / "groundtruth_rect.txt").is_file():
+        pytest.skip("shared OTB sequence not available")
+    (tmp_path / "otb").mkdir()
+    (tmp_path / "otb" / "Crossing").symlink_to(src, target_is_directory=True)
+    seqs = get_dataset("otb", root=tmp_path / "otb").get_sequence_list()
+    assert run_dataset(seqs, const(), opts=RunOptions(results_root=tmp_path / "res"), progress=False).ok
+    ev = evaluate_trackers(seqs, [const()], tmp_path / "res")
+    gt = np.loadtxt(src / "groundtruth_rect.txt", delimiter=",")
+    gt[:, :2] -= 1  # 1-based file
+    pred = np.repeat(gt[:1], len(gt), axis=0)
+    ious = metrics.rect_iou(pred.copy(), gt.copy())
+    assert ev.overall.loc["const_default", "AO"] == pytest.approx(ious.mean(), abs=1e-4)  # results kept 3 decimals
+    assert ev.overall.loc["const_default", "Frames"] == 120
+    centres = np.hypot(*((pred[:, :2] + pred[:, 2:] / 2) - (gt[:, :2] + gt[:, 2:] / 2)).T)
+    assert ev.overall.loc["const_default", "Precision@20"] == pytest.approx((centres <= 20).mean())
