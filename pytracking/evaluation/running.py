@@ -130,6 +130,8 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
             for oid, b in bbox.items():
                 if str(oid) not in boxes:
                     raise ValueError(f"{seq.name}: frame {frame}: unknown object id {oid!r}")
+                if b is None:  # no box for this object: its extent in the label map, else unknown
+                    b = mask_bbox(np.asarray(seg) == int(oid)) if seg is not None else np.full(4, np.nan)
                 boxes[str(oid)][frame] = _as_box(b)
         else:
             boxes[frame] = _as_box(bbox)
