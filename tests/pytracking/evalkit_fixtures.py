@@ -308,3 +308,12 @@ class BadIdsWrapper(StandInMultiObjectWrapper):
         out = super().track(image, info)
         out["target_bbox"]["7"] = [0.0, 0.0, 1.0, 1.0]
         return out
+
+
+class NoBoxWrapper(StandInMultiObjectWrapper):
+    """Reports no box (None) for object 1 after frame 0: the runner takes the label map's extent."""
+
+    def track(self, image, info):
+        out = super().track(image, info)
+        out["target_bbox"]["1"] = None
+        return out

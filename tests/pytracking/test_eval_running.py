@@ -168,3 +168,15 @@ def test_vos_run_with_the_project_multi_object_wrapper(tmp_path):
     np.testing.assert_allclose(b2[1:], [[30, 20, 10, 8], [32, 21, 10, 8]], atol=1)
     lab = read_mask(segmentation_dir(tr, "youtubevos_valid", tmp_path / "seg") / "vid" / "00010.png")
     assert (lab == fx.label_map_with_boxes(frames[2])).mean() > 0.97
+
+
+def test_multi_object_box_from_label_map_when_missing(tmp_path):
+    frames = [{1: (2, 2, 8, 8)}, {1: (5, 3, 8, 8)}]
+    fx.make_davis(tmp_path / "davis", {"one": frames}, year="2017")
+    ds = get_dataset("davis2017_val", root=tmp_path / "davis")
+    tr = Tracker("intensity", "default", tracker_class=fx.IntensityTracker, params_factory=fx.parameters_for_tests)
+    opts = RunOptions(results_root=tmp_path / "res", segmentation_root=tmp_path / "seg",
+                      multiobj_wrapper=fx.NoBoxWrapper)
+    assert run_dataset(ds, tr, opts=opts, progress=False).ok
+    boxes = read_result_boxes(results_dir(tr, "davis2017_val", tmp_path / "res") / "one_1.txt")
+    np.testing.assert_allclose(boxes, [[2, 2, 8, 8], [5, 3, 8, 8]], atol=1)
