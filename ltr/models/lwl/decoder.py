@@ -41,8 +41,9 @@ class TSE(nn.Module):
         self.reduce = nn.Sequential(conv(fc, oc, 1), relu(), conv(oc, oc, 1))
         self.transform = nn.Sequential(conv(nc, nc, 3), relu(), conv(nc, nc, 3), relu(), conv(nc, oc, 3), relu())
 
-    def forward(self, ft: torch.Tensor, score: torch.Tensor, x: Optional[torch.Tensor] = None):
-        h = self.reduce(ft)
+    def forward(self, ft: Optional[torch.Tensor], score: torch.Tensor, x: Optional[torch.Tensor] = None,
+                reduced: Optional[torch.Tensor] = None):
+        h = self.reduce(ft) if reduced is None else reduced
         hpool = F.adaptive_avg_pool2d(h, (1, 1)) if x is None else x
         h = torch.cat((h, interpolate(score, h.shape[-2:])), dim=1)
         return self.transform(h), hpool
@@ -136,20 +137,31 @@ class LWTLDecoder(nn.Module):
         """Channels of the optional per-level outputs ``'<layer>_dec'``."""
         return dict(self._out_feature_channels)
 
-    def forward(self, scores: torch.Tensor, features: Dict[str, torch.Tensor], image_size,
-                output_layers: Sequence[str] = ()) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """Logits ``(T*S, 1, H, W)`` from the encoding ``(T, S, C, h, w)`` and backbone features (batch T*S)."""
+    def reduce_features(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The part of the decoder that depends on the backbone features only (each level's TSE ``reduce``).
+
+        Caching it per frame lets several decoder calls on the same frame skip those convolutions and keep only
+        these (much smaller) maps instead of the backbone features; pass it as ``forward(..., reduced=...)``.
+        """
+        return OrderedDict((layer, self.TSE[layer].reduce(features[layer])) for layer in self.ft_channels)
+
+    def forward(self, scores: torch.Tensor, features: Optional[Dict[str, torch.Tensor]], image_size,
+                output_layers: Sequence[str] = (),
+                reduced: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """Logits ``(T*S, 1, H, W)`` from the encoding ``(T, S, C, h, w)`` and backbone features (batch T*S) -- or
+        their :meth:`reduce_features` (``reduced``), which gives the same numbers."""
         if scores.dim() != 5:
             raise ValueError(f"Decoder expects a 5-D encoding (frames, sequences, C, h, w), got {tuple(scores.shape)}")
         outputs = OrderedDict()
         scores = scores.reshape(-1, *scores.shape[-3:])
         x = None
         for layer in self.ft_channels:
-            ft = features[layer]
-            s = interpolate(scores, ft.shape[-2:])
+            ft = features[layer] if reduced is None else None
+            level = reduced[layer] if reduced is not None else None
+            s = interpolate(scores, (ft if ft is not None else level).shape[-2:])
             if x is not None:
                 x = self.proj[layer](x)
-            h, hpool = self.TSE[layer](ft, s, x)
+            h, hpool = self.TSE[layer](ft, s, x, reduced=level)
             h = self.RRB1[layer](h)
             h = self.CAB[layer](hpool, h)
             x = self.RRB2[layer](h)

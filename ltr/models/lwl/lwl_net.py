@@ -142,6 +142,8 @@ def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_
         final_conv, out_feature_dim, target_model_input_layer, decoder_input_layers, detach_length,
         frozen_backbone_layers, decoder_mdim, filter_groups, dilation_factors, backbone_type, backbone_width,
         decoder_in_channels=num_filters)
+    if len(tuple(label_encoder_dims)) != 3:
+        raise ValueError(f"LWL needs 3 label_encoder_dims (mask encoder widths), got {label_encoder_dims}")
     label_encoder = ResidualDS16SW(layer_dims=tuple(label_encoder_dims) + (num_filters,), use_bn=use_bn_in_label_enc)
     return LWTLNet(feature_extractor=backbone, target_model=target_model, decoder=decoder,
                    label_encoder=label_encoder, target_model_input_layer=target_model_input_layer,

@@ -77,10 +77,11 @@ class STANet(BackboneFeaturesMixin, nn.Module):
         filt, _, _ = model.get_filter(x, label, weight, **kwargs)
         return model.apply_target_model(filt, x)
 
-    def decode(self, m: torch.Tensor, s: torch.Tensor, feat: Dict[str, torch.Tensor],
-               image_size: Sequence[int]) -> torch.Tensor:
-        """Decoder on cat[m, s] ``(T, S, 2C, h, w)`` -> logits ``(T, S, H, W)``; ``feat`` batch T*S."""
-        logits, _ = self.decoder(torch.cat([m, s], dim=2), feat, image_size)
+    def decode(self, m: torch.Tensor, s: torch.Tensor, feat: Optional[Dict[str, torch.Tensor]],
+               image_size: Sequence[int], reduced: Optional[Dict[str, torch.Tensor]] = None) -> torch.Tensor:
+        """Decoder on cat[m, s] ``(T, S, 2C, h, w)`` -> logits ``(T, S, H, W)``; ``feat`` batch T*S (or the
+        decoder's ``reduce_features`` of it as ``reduced``)."""
+        logits, _ = self.decoder(torch.cat([m, s], dim=2), feat, image_size, reduced=reduced)
         return logits.reshape(m.shape[0], m.shape[1], *logits.shape[-2:])
 
     def forward_features(self, feat: Dict[str, torch.Tensor], bbox: torch.Tensor, image_size: Sequence[int],
@@ -89,23 +90,29 @@ class STANet(BackboneFeaturesMixin, nn.Module):
         enc = self.encode_frames(feat, bbox, image_size)
         return self.forward_encoded(enc, feat, image_size, num_iter=num_iter, refine=refine)
 
-    def forward_encoded(self, enc: Dict[str, torch.Tensor], feat: Dict[str, torch.Tensor], image_size: Sequence[int],
-                        num_iter: Optional[int] = None, refine: bool = True,
-                        refine_frames: Optional[Sequence[int]] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """Both passes from :meth:`encode_frames` output. ``refine_frames``: decode the refined masks only for these
-        window indices (the refinement learner still uses all frames; results are identical for those frames)."""
+    def forward_encoded(self, enc: Dict[str, torch.Tensor], feat: Optional[Dict[str, torch.Tensor]],
+                        image_size: Sequence[int], num_iter: Optional[int] = None, refine: bool = True,
+                        refine_frames: Optional[Sequence[int]] = None,
+                        reduced: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Both passes from :meth:`encode_frames` output and the backbone features (batch T*S) or their
+        ``decoder.reduce_features`` (``reduced``). ``refine_frames``: decode the refined masks only for these window
+        indices (the refinement learner still uses all frames; the numbers for those frames are unchanged)."""
         x = enc["x"]
-        pred_all = self.decode(enc["m"], self.aggregate(x, enc["e"], enc["w"], num_iter=num_iter), feat, image_size)
+        s1 = self.aggregate(x, enc["e"], enc["w"], num_iter=num_iter)
+        pred_all = self.decode(enc["m"], s1, feat, image_size, reduced=reduced)
         if not refine:
             return pred_all, None
         segm_e, segm_w = self.segm_encoder(torch.sigmoid(pred_all), x)
         s2 = self.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=num_iter)
         if refine_frames is None:
-            return pred_all, self.decode(enc["m"], s2, feat, image_size)
+            return pred_all, self.decode(enc["m"], s2, feat, image_size, reduced=reduced)
         idx = list(refine_frames)
         t, s = x.shape[:2]
-        sub_feat = {k: v.reshape(t, s, *v.shape[-3:])[idx].reshape(-1, *v.shape[-3:]) for k, v in feat.items()}
-        return pred_all, self.decode(enc["m"][idx], s2[idx], sub_feat, image_size)
+        source = reduced if reduced is not None else feat
+        sub = {k: v.reshape(t, s, *v.shape[-3:])[idx].reshape(-1, *v.shape[-3:]) for k, v in source.items()}
+        if reduced is not None:
+            return pred_all, self.decode(enc["m"][idx], s2[idx], None, image_size, reduced=sub)
+        return pred_all, self.decode(enc["m"][idx], s2[idx], sub, image_size)
 
 
 @model_constructor

@@ -47,6 +47,9 @@ class LWL(BaseTracker):
         """Load the network (once)."""
         if not getattr(self, "features_initialized", False):
             self.params.net.initialize()
+            generator = self.params.get("init_mask_generator", None)
+            if hasattr(generator, "initialize"):
+                generator.initialize()
         self.features_initialized = True
 
     # --------------------------------------------------------------------------------------------- initialise
