@@ -164,3 +164,28 @@ def test_multi_object_two_objects_and_late_start():
     assert torch.all(total <= 1.0 + 1e-5)                # soft aggregation: probabilities of a softmax
     out = wrapper.track(frames[2], {"previous_output": out})
     assert set(out["target_bbox"]) == {"1", "2"} and out["segmentation"].shape == labels.shape[1:]
+
+
+def test_box2mask_initialised_tracker_uses_stanet_mask_inside_the_box():
+    from ltr.models.lwl import sta_net
+    from pytracking.libs.box_to_mask import STAInitializer
+
+    torch.manual_seed(4)
+    sta = sta_net.steepest_descent_resnet50(**dict(SMALL_STA)).eval()
+    with torch.no_grad():
+        sta.decoder.project.conv2.bias.fill_(0.5)
+    frames, _ = _video()
+    init = STAInitializer(net=sta, scale=4.0, input_size=(64, 112), device="cpu", input_format="bgr255_mrcnn")
+    params = small_params(small_lwl(5), init_with_box=True, output_box_mode="extreme", init_mask_generator=init)
+    tracker, outs, _ = _run_single(params, frames, {"init_bbox": [40.0, 30.0, 30.0, 25.0]})
+    first = outs[0]["segmentation"]
+    assert first.sum() > 0
+    outside = first.copy()
+    outside[30:55, 40:70] = 0
+    assert outside.sum() == 0                        # STANet's mask is limited to the box
+    assert all(len(o["target_bbox"]) == 4 for o in outs)
+
+
+SMALL_STA = dict(filter_size=3, num_filters=4, optim_iter=2, out_feature_dim=16, clf_feat_blocks=0, final_conv=True,
+                 backbone_type="resnet18", backbone_width=8, decoder_mdim=8, use_bn_in_label_enc=False,
+                 label_encoder_dims=(4, 8, 8, 16))
