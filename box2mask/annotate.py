@@ -1,0 +1,203 @@
+"""Annotate whole tracking datasets with pseudo masks (paper Sec. 4.3, App. D), resumably and in shards.
+
+Output layout (read back by ``ltr.dataset.pseudo_mask``)::
+
+    <out>/annotate_config.json                  # method, options and frame-selection rules of the run
+    <out>/<sequence name>/<frame stem>.png      # indexed PNG, DAVIS palette, 0 background, 1 object
+    <out>/<sequence name>/.done                 # written when every selected frame of the sequence has a mask
+
+Frame selection per dataset:
+
+* GOT-10k (train / val): every frame, skipping frames flagged in ``absence.label``;
+* LaSOT (train): every 5th frame, at most 200 frames per video, skipping full-occlusion / out-of-view frames;
+* TrackingNet (TRAIN_k): every frame with a box;
+* folder: ``<root>/<sequence>/`` with frames (``*.jpg`` / ``*.png``) and ``groundtruth.txt`` (x, y, w, h per line,
+  comma or whitespace separated; 'nan' lines = absent): every frame with a box.
+
+Frames that are not targets but have a valid box are still used as context by multi-frame methods.
+Resume: finished sequences (``.done``) are skipped; inside an unfinished one, frames whose PNG exists are skipped;
+PNGs are written atomically (temp file + rename), so a killed run never leaves a half-written mask.
+Sharding: sequences sorted by name, shard i of N takes every N-th starting at i (``--shard i/N``, or torchrun's
+RANK / WORLD_SIZE).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from tqdm import tqdm
+
+from box2mask.predictor import Box2MaskPredictor, MaskMethod
+from ltr.admin.fileio import atomic_write_text
+from ltr.data.image_io import write_indexed_png
+from ltr.dataset.layouts import (BoxSequence, Got10kLayout, LasotLayout, TrackingNetLayout, read_boxes,
+                                 sorted_frames)
+
+logger = logging.getLogger(__name__)
+
+DATASETS = ("got10k", "lasot", "trackingnet", "folder")
+
+
+@dataclass
+class AnnotationJob:
+    """One sequence to annotate: its frames, boxes, context validity and the frames to write."""
+
+    name: str
+    frames: List[Path]
+    boxes: np.ndarray
+    valid: np.ndarray
+    targets: List[int]
+
+
+@dataclass
+class AnnotateSummary:
+    """Counts of an annotation run."""
+
+    done: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    failed: Dict[str, str] = field(default_factory=dict)
+    frames_written: int = 0
+    seconds: float = 0.0
+
+
+# ------------------------------------------------------------------------------------------------ frame selection
+def _box_valid(boxes: np.ndarray) -> np.ndarray:
+    return np.isfinite(boxes).all(axis=1) & (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
+
+
+def got10k_job(seq: BoxSequence) -> AnnotationJob:
+    """Every frame except those flagged absent (and those without a usable box)."""
+    valid = _box_valid(seq.boxes)
+    if "absence" in seq.flags:
+        valid &= seq.flags["absence"] == 0
+    return AnnotationJob(seq.name, seq.frames, seq.boxes, valid, [int(i) for i in np.flatnonzero(valid)])
+
+
+def lasot_job(seq: BoxSequence, step: int = 5, max_frames: int = 200) -> AnnotationJob:
+    """Every ``step``-th frame, at most ``max_frames``, skipping fully occluded / out-of-view frames."""
+    valid = _box_valid(seq.boxes)
+    if seq.visible is not None:
+        valid &= seq.visible
+    targets = [i for i in range(0, len(seq), step) if valid[i]][:max_frames]
+    return AnnotationJob(seq.name, seq.frames, seq.boxes, valid, targets)
+
+
+def all_box_frames_job(seq: BoxSequence) -> AnnotationJob:
+    """Every frame with a usable box."""
+    valid = _box_valid(seq.boxes)
+    return AnnotationJob(seq.name, seq.frames, seq.boxes, valid, [int(i) for i in np.flatnonzero(valid)])
+
+
+def folder_sequences(root: Path) -> List[str]:
+    """Sub-folders of ``root`` holding a ``groundtruth.txt``."""
+    return sorted(p.name for p in Path(root).iterdir() if (p / "groundtruth.txt").is_file())
+
+
+def folder_job(root: Path, name: str) -> AnnotationJob:
+    """A folder of frames + ``groundtruth.txt``; frame and box counts must agree."""
+    seq_dir = Path(root) / name
+    frames = sorted_frames(seq_dir, (".jpg", ".jpeg", ".png"), "frame folder")
+    boxes = read_boxes(seq_dir / "groundtruth.txt", len(frames), what="groundtruth.txt")
+    return all_box_frames_job(BoxSequence(name=name, frames=frames, boxes=boxes, dataset="folder"))
+
+
+def dataset_jobs(dataset: str, root: Path, split: Optional[str] = None,
+                 lasot_step: int = 5, lasot_max_frames: int = 200) -> Tuple[List[str], callable]:
+    """(sequence names, name -> AnnotationJob) for a dataset layout; jobs are built lazily (one sequence at a time)."""
+    if dataset == "got10k":
+        layout = Got10kLayout(root, split or "train")
+        return layout.sequence_names(), lambda n: got10k_job(layout.sequence(n))
+    if dataset == "lasot":
+        layout = LasotLayout(root, split or "train")
+        return layout.sequence_names(), lambda n: lasot_job(layout.sequence(n), lasot_step, lasot_max_frames)
+    if dataset == "trackingnet":
+        splits = [s.strip() for s in (split or "TRAIN_0").split(",")]
+        layout = TrackingNetLayout(root, splits)
+        return layout.sequence_names(), lambda n: all_box_frames_job(layout.sequence(n))
+    if dataset == "folder":
+        return folder_sequences(root), lambda n: folder_job(root, n)
+    raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")
+
+
+def shard(names: Sequence[str], index: int, count: int) -> List[str]:
+    """Shard ``index`` of ``count`` of the sorted names."""
+    if not 0 <= index < count:
+        raise ValueError(f"Shard {index}/{count} is out of range")
+    return sorted(names)[index::count]
+
+
+# ------------------------------------------------------------------------------------------------------- running
+def write_run_config(out: Path, config: dict, force: bool = False) -> None:
+    """Record the run's method and options; refuse to mix runs with different settings in one folder."""
+    path = out / "annotate_config.json"
+    if path.is_file() and not force:
+        old = json.loads(path.read_text())
+        if old != config:
+            raise ValueError(f"{path} records a different configuration ({old}); use another --out folder, or "
+                             "--force to continue with the new settings")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def annotate_sequence(predictor: Box2MaskPredictor, job: AnnotationJob, out: Path, overwrite: bool = False,
+                      bar: Optional[tqdm] = None) -> int:
+    """Write the missing masks of one sequence; returns the number written. ``.done`` is written at the end."""
+    seq_out = out / job.name
+    todo = [t for t in job.targets if overwrite or not (seq_out / f"{job.frames[t].stem}.png").is_file()]
+    if bar is not None:
+        bar.update(len(job.targets) - len(todo))
+    written = 0
+    if todo:
+        absent = ~job.valid
+        for t, mask in predictor.propagate([str(p) for p in job.frames], np.where(job.valid[:, None], job.boxes, 0.0),
+                                           absent=absent, targets=todo, seq_name=job.name):
+            write_indexed_png(seq_out / f"{job.frames[t].stem}.png", (mask > 0).astype(np.uint8))
+            written += 1
+            if bar is not None:
+                bar.update(1)
+    seq_out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(seq_out / ".done", json.dumps({"frames": len(job.targets)}) + "\n")
+    return written
+
+
+def annotate_dataset(method: MaskMethod, dataset: str, root: Path, out: Path, split: Optional[str] = None,
+                     sequences: Optional[Iterable[str]] = None, shard_index: int = 0, shard_count: int = 1,
+                     overwrite: bool = False, config: Optional[dict] = None, force: bool = False,
+                     progress: bool = True, lasot_step: int = 5, lasot_max_frames: int = 200) -> AnnotateSummary:
+    """Annotate (a shard of) a dataset; failures of single sequences are logged and reported, not fatal."""
+    out = Path(out)
+    names, make_job = dataset_jobs(dataset, Path(root), split, lasot_step, lasot_max_frames)
+    if sequences is not None:
+        wanted = list(sequences)
+        missing = sorted(set(wanted) - set(names))
+        if missing:
+            raise KeyError(f"Sequences not in the dataset: {missing[:10]}")
+        names = wanted
+    names = shard(names, shard_index, shard_count)
+    write_run_config(out, dict(config or {}, dataset=dataset, split=split, lasot_step=lasot_step,
+                               lasot_max_frames=lasot_max_frames), force=force)
+    predictor = Box2MaskPredictor(method)
+    summary = AnnotateSummary()
+    t0 = time.perf_counter()
+    bar = tqdm(desc=f"annotate {dataset} [{shard_index}/{shard_count}]", unit="frame", disable=not progress)
+    for name in names:
+        if (out / name / ".done").is_file() and not overwrite:
+            summary.skipped.append(name)
+            continue
+        try:
+            job = make_job(name)
+            bar.total = (bar.total or 0) + len(job.targets)
+            summary.frames_written += annotate_sequence(predictor, job, out, overwrite, bar)
+            summary.done.append(name)
+        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            logger.error("Sequence %s failed: %s", name, e)
+            summary.failed[name] = f"{type(e).__name__}: {e}"
+    bar.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary

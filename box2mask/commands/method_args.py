@@ -1,0 +1,36 @@
+"""Command-line options shared by the box2mask commands that run a method (predict, annotate, evaluate, demo)."""
+from __future__ import annotations
+
+import argparse
+from typing import Any, Dict
+
+from box2mask.methods import DEFAULT_METHOD, METHODS, build_method
+
+
+def add_method_arguments(p: argparse.ArgumentParser, default_method: str = DEFAULT_METHOD) -> None:
+    """--method / --checkpoint and the window / learner / device options."""
+    g = p.add_argument_group("method")
+    g.add_argument("--method", default=default_method, choices=sorted(METHODS),
+                   help=f"box-to-mask method (default: {default_method}; 'stanet' needs --checkpoint)")
+    g.add_argument("--checkpoint", default=None, help="STANet checkpoint (official sta.pth.tar or one trained here)")
+    g.add_argument("--num-frames", type=int, default=None, help="T: frames per window (paper: 5)")
+    g.add_argument("--interval", type=int, default=None, help="delta: frame spacing in a window (15; 5 for DAVIS)")
+    g.add_argument("--iterations", type=int, default=None, help="learner iterations at inference (stanet: 15)")
+    g.add_argument("--sample-scale", type=float, default=None, help="crop size relative to the box (stanet: 4)")
+    g.add_argument("--device", default=None, help="stanet: cpu / cuda (default: cuda when available)")
+    g.add_argument("--amp", default=None, choices=("bf16", "fp16"), help="stanet on CUDA: autocast dtype")
+    g.add_argument("--naive", action="store_true", help="stanet: recompute every window (comparison / oracle)")
+
+
+def method_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """The options given on the command line (unset ones are left to the method's defaults)."""
+    opts = {"num_frames": args.num_frames, "interval": args.interval, "iterations": args.iterations,
+            "sample_scale": args.sample_scale}
+    if args.method == "stanet":
+        opts.update(checkpoint=args.checkpoint, device=args.device, amp=args.amp, naive=args.naive or None)
+    return {k: v for k, v in opts.items() if v is not None}
+
+
+def method_from_args(args: argparse.Namespace):
+    """Build the method the arguments describe."""
+    return build_method(args.method, **method_options(args))
