@@ -21,7 +21,10 @@ import torch.nn.functional as F
 
 def numpy_to_torch(a: np.ndarray) -> torch.Tensor:
     """``(H, W, C)`` array -> float tensor ``(1, C, H, W)``; a 2-D array -> ``(1, 1, H, W)``."""
-    t = torch.from_numpy(np.ascontiguousarray(a))
+    a = np.ascontiguousarray(a)
+    if not a.flags.writeable:  # e.g. np.asarray of a PIL image
+        a = a.copy()
+    t = torch.from_numpy(a)
     if t.dim() == 2:
         return t.float().view(1, 1, *t.shape)
     return t.permute(2, 0, 1).unsqueeze(0).float()

@@ -46,6 +46,8 @@ class LWL(BaseTracker):
     def initialize_features(self) -> None:
         """Load the network (once)."""
         if not getattr(self, "features_initialized", False):
+            if not self.params.get("use_gpu", True):
+                self.params.net.device = torch.device("cpu")
             self.params.net.initialize()
             generator = self.params.get("init_mask_generator", None)
             if hasattr(generator, "initialize"):
