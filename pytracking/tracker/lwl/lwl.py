@@ -118,6 +118,10 @@ class LWL(BaseTracker):
         h, w = image.shape[:2]
         x0, y0 = max(0.0, float(box[0])), max(0.0, float(box[1]))
         x1, y1 = min(float(w), float(box[0]) + float(box[2])), min(float(h), float(box[1]) + float(box[3]))
+        if float(box[2]) <= 0 or float(box[3]) <= 0:
+            raise ValueError(f"Initial box must have a positive size, got {list(box)}")
+        if x1 <= x0 or y1 <= y0:
+            raise ValueError(f"Initial box {list(box)} lies outside the image ({w}x{h})")
         clipped = torch.tensor([[x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0)]], device=self.device)
         with torch.no_grad():
             feat = self.net.extract_backbone(im)
