@@ -6,7 +6,7 @@ frames; pseudo-mask datasets: the frames that have a mask file).
 
 ``get_sequence_info(seq_id)`` returns
     ``bbox``    FloatTensor ``(N, 4)`` ``[x, y, w, h]``, 0-based (mask datasets: the tight box of the mask); rows that
-                are not usable are zero, never NaN;
+                are not valid are zero, never NaN;
     ``valid``   BoolTensor ``(N,)``: the box is usable (annotated, finite, ``w, h > 0``, target present);
     ``visible`` BoolTensor ``(N,)``: the target is visible in the frame;
 and is computed on first request and cached (datasets never read every annotation at construction).
@@ -74,7 +74,7 @@ def info_from_boxes(boxes: np.ndarray, visible: Optional[np.ndarray] = None,
 
     A box is usable when annotated, finite and ``w, h > 0``. ``visible`` = the dataset's visibility flag (default:
     true) and a usable box -- a frame flagged visible without a usable box cannot be cropped, so it counts as not
-    visible; ``valid`` = usable and visible. Unusable rows of ``bbox`` are zero.
+    visible; ``valid`` = usable and visible. Rows of ``bbox`` that are not valid are zero.
     """
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     n = len(boxes)
@@ -84,7 +84,7 @@ def info_from_boxes(boxes: np.ndarray, visible: Optional[np.ndarray] = None,
         usable &= np.asarray(annotated, dtype=bool).reshape(n)
     flag = np.ones(n, dtype=bool) if visible is None else np.asarray(visible, dtype=bool).reshape(n)
     vis = usable & flag
-    clean = np.where(usable[:, None], boxes, 0.0)
+    clean = np.where(vis[:, None], boxes, 0.0)
     return {"bbox": torch.from_numpy(clean.astype(np.float32)), "valid": torch.from_numpy(vis.copy()),
             "visible": torch.from_numpy(vis)}
 
