@@ -44,7 +44,7 @@ class STANetMethod:
     def __init__(self, net: torch.nn.Module, num_frames: int = 5, interval: int = 15, iterations: Optional[int] = 15,
                  sample_scale: float = 4.0, input_size: Tuple[int, int] = (480, 832), naive: bool = False,
                  device: Optional[str] = None, amp: Optional[str] = None, input_format: str = "auto",
-                 window_batch: int = 4, max_cached_frames: Optional[int] = None):
+                 window_batch: int = 4, max_cached_frames: Optional[int] = None, refine: bool = True):
         if num_frames < 1 or interval < 1 or window_batch < 1:
             raise ValueError("num_frames, interval and window_batch must be >= 1")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -57,6 +57,7 @@ class STANetMethod:
         self.sample_scale, self.input_size = float(sample_scale), tuple(int(s) for s in input_size)
         self.naive, self.amp, self.window_batch = naive, amp, int(window_batch)
         self.max_cached_frames = max_cached_frames
+        self.refine = bool(refine)
         self.input_format = resolve_input_format(net, input_format)
         self.stats = {"frames": 0, "backbone_passes": 0, "windows": 0}
 
@@ -94,14 +95,17 @@ class STANetMethod:
         levels = {k: torch.stack([torch.cat([entries[j]["reduced"][k] for j in win]) for win in windows], dim=1)
                   for k in entries[windows[0][0]]["reduced"]}
         reduced_all = {k: v.reshape(t * s, *v.shape[-3:]) for k, v in levels.items()}
+        cols = torch.arange(s, device=x.device)
+        rows = torch.as_tensor(positions, device=x.device)
+        reduced_t = {k: v[rows, cols] for k, v in levels.items()}
         with self._autocast():
             s1 = net.aggregate(x, e, w, num_iter=self.iterations)
+            if not self.refine:  # first pass only: the target frame's mask is all that is needed
+                return net.decode(m[rows, cols].unsqueeze(0), s1[rows, cols].unsqueeze(0), None, self.input_size,
+                                  reduced=reduced_t)[0].float()
             first = net.decode(m, s1, None, self.input_size, reduced=reduced_all)
             segm_e, segm_w = net.segm_encoder(torch.sigmoid(first), x)
             s2 = net.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=self.iterations)
-            cols = torch.arange(s, device=x.device)
-            rows = torch.as_tensor(positions, device=x.device)
-            reduced_t = {k: v[rows, cols] for k, v in levels.items()}
             refined = net.decode(m[rows, cols].unsqueeze(0), s2[rows, cols].unsqueeze(0), None, self.input_size,
                                  reduced=reduced_t)
         return refined[0].float()
@@ -113,9 +117,9 @@ class STANetMethod:
             images = normalise(torch.cat([c.image for c in crops]).to(self.device), self.input_format)
             bb = torch.stack([c.box for c in crops]).to(self.device).view(-1, 1, 4)
             with self._autocast():
-                _, refined = self.net(images.unsqueeze(1), bb, num_iter=self.iterations)
+                first, refined = self.net(images.unsqueeze(1), bb, num_iter=self.iterations, refine=self.refine)
             self.stats["backbone_passes"] += len(win)
-            out.append(refined[pos, 0].float())
+            out.append((refined if self.refine else first)[pos, 0].float())
             crops_t.append(crops[pos])
         return torch.stack(out), crops_t
 
@@ -175,12 +179,12 @@ class STANetMethod:
 def build_stanet_method(checkpoint: str, num_frames: int = 5, interval: int = 15, iterations: Optional[int] = 15,
                         sample_scale: float = 4.0, naive: bool = False, device: Optional[str] = None,
                         amp: Optional[str] = None, input_format: str = "auto", window_batch: int = 4,
-                        max_cached_frames: Optional[int] = None,
-                        input_size: Tuple[int, int] = (480, 832)) -> STANetMethod:
+                        max_cached_frames: Optional[int] = None, input_size: Tuple[int, int] = (480, 832),
+                        refine: bool = True) -> STANetMethod:
     """Load a STANet checkpoint (official ``sta.pth.tar``, or one trained here) and wrap it as a MaskMethod.
 
     Defaults follow the paper: T = 5 frames (App. D), delta = 15 (use 5 for DAVIS-like fast motion), 15 learner
-    iterations and sample scale 4 (App. C).
+    iterations and sample scale 4 (App. C). ``refine=False`` returns the first-pass masks (no refinement pass).
     """
     from ltr.admin.loading import load_network
 
@@ -189,4 +193,5 @@ def build_stanet_method(checkpoint: str, num_frames: int = 5, interval: int = 15
         raise ValueError(f"{checkpoint} holds a {type(net).__name__}, not a STANet (box2mask) network")
     return STANetMethod(net, num_frames=num_frames, interval=interval, iterations=iterations,
                         sample_scale=sample_scale, naive=naive, device=device, amp=amp, input_format=input_format,
-                        window_batch=window_batch, max_cached_frames=max_cached_frames, input_size=input_size)
+                        window_batch=window_batch, max_cached_frames=max_cached_frames, input_size=input_size,
+                        refine=refine)

@@ -57,6 +57,14 @@ def test_cached_equals_naive_with_one_backbone_pass_per_frame(net, video):
         assert np.array_equal(out[t], ref[t]), t
 
 
+def test_without_refinement_cached_equals_naive_first_pass(net, video):
+    _, ref = _run(net, video, naive=True, refine=False)
+    _, out = _run(net, video, refine=False)
+    _, refined = _run(net, video)
+    assert all(np.array_equal(out[t], ref[t]) for t in ref)
+    assert any(not np.array_equal(out[t], refined[t]) for t in ref)  # the refinement pass changes masks
+
+
 def test_window_batch_and_cache_cap_do_not_change_masks(net, video):
     _, ref = _run(net, video, window_batch=1)
     capped, out = _run(net, video, window_batch=2, max_cached_frames=2)
