@@ -20,6 +20,7 @@ def add_method_arguments(p: argparse.ArgumentParser, default_method: str = DEFAU
     g.add_argument("--device", default=None, help="stanet: cpu / cuda (default: cuda when available)")
     g.add_argument("--amp", default=None, choices=("bf16", "fp16"), help="stanet on CUDA: autocast dtype")
     g.add_argument("--naive", action="store_true", help="stanet: recompute every window (comparison / oracle)")
+    g.add_argument("--no-refine", action="store_true", help="stanet: first-pass masks (skip the refinement pass)")
 
 
 def method_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -27,7 +28,8 @@ def method_options(args: argparse.Namespace) -> Dict[str, Any]:
     opts = {"num_frames": args.num_frames, "interval": args.interval, "iterations": args.iterations,
             "sample_scale": args.sample_scale}
     if args.method == "stanet":
-        opts.update(checkpoint=args.checkpoint, device=args.device, amp=args.amp, naive=args.naive or None)
+        opts.update(checkpoint=args.checkpoint, device=args.device, amp=args.amp, naive=args.naive or None,
+                    refine=False if args.no_refine else None)
     return {k: v for k, v in opts.items() if v is not None}
 
 
