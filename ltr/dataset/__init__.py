@@ -25,6 +25,8 @@ _EXPORTS = {
     "Got10kPseudoMask": "pseudo_mask",
     "LasotPseudoMask": "pseudo_mask",
     "TrackingNetPseudoMask": "pseudo_mask",
+    "pseudo_mask_dataset": "pseudo_mask",
+    "PSEUDO_SOURCES": "pseudo_mask",
     "MissingSequencesError": "splits",
     "read_split_file": "splits",
     "data_spec_path": "splits",

@@ -55,6 +55,7 @@ class LruCache(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
+        """Store ``value``, evicting the least recently used entries beyond ``maxsize``."""
         self._data[key] = value
         self._data.move_to_end(key)
         if self.maxsize is not None:

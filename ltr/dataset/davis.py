@@ -1,6 +1,6 @@
 """DAVIS 2017 train / val (palette PNGs, several objects per video), and DAVIS-layout folders in general.
 
-Also reads what ``box2mask.synthetic.write_davis_layout`` writes (``year='2016'``, ``split='val'`` by default; one
+Also reads what ``box2mask.synthetic.write_davis_layout`` writes (``version='2016'``, ``split='val'`` by default; one
 object, index 1). The objects of a video are the labels of its first annotation (0 = background and 255 = void are
 not objects); they are read when the dataset is first indexed, not at construction.
 """
@@ -22,12 +22,12 @@ NON_OBJECT_LABELS = (0, 255)
 
 
 class Davis(LayoutVosDataset):
-    """DAVIS videos of ``ImageSets/<year>/<split>.txt``, one sequence per (video, object).
+    """DAVIS videos of ``ImageSets/<version>/<split>.txt``, one sequence per (video, object).
 
     Args:
         root: DAVIS root holding ``JPEGImages/<resolution>``, ``Annotations/<resolution>``, ``ImageSets``
             (default: the ``davis_dir`` setting).
-        year: ``'2017'`` or ``'2016'`` (selects the ImageSets folder; 2016 masks are 0/255 and give object 1).
+        version: ``'2017'`` or ``'2016'`` (the ImageSets folder; 2016 masks are 0/255 and give object 1).
         split: ``'train'``, ``'val'``, ... (the split file name).
         resolution: ``'480p'`` or ``'Full-Resolution'``.
         sequences: explicit video names (overrides the split file).
@@ -35,13 +35,13 @@ class Davis(LayoutVosDataset):
         cache_size: parsed videos kept in memory.
     """
 
-    def __init__(self, root: Optional[Any] = None, year: str = "2017", split: str = "train",
+    def __init__(self, root: Optional[Any] = None, version: str = "2017", split: str = "train",
                  resolution: str = "480p", sequences: Optional[Sequence[str]] = None, skip_missing: bool = False,
                  cache_size: Optional[int] = DEFAULT_SEQUENCE_CACHE):
         self.root = require_dir(resolve_root(root, "davis_dir"), "DAVIS root")
-        self.year, self.split, self.resolution = str(year), split, resolution
-        self.name = f"davis{self.year}_{split}" if sequences is None else f"davis{self.year}_custom"
-        layout = DavisLayout(self.root, self.year, split, resolution)
+        self.version, self.split, self.resolution = str(version), split, resolution
+        self.name = f"davis{self.version}_{split}" if sequences is None else f"davis{self.version}_custom"
+        layout = DavisLayout(self.root, self.version, split, resolution)
         requested = list(sequences) if sequences is not None else layout.sequence_names()
         frame_root = self.root / "JPEGImages" / resolution
         videos = select_present(requested, lambda v: (frame_root / v).is_dir(), what=f"DAVIS {self.name}",

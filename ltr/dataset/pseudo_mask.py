@@ -2,7 +2,8 @@
 
 Mask layout: ``<mask_root>/<sequence name>/<frame file stem>.png``, an indexed PNG (DAVIS palette) with 0 =
 background and 1 = the object, where the sequence name is the base dataset's (GOT-10k ``GOT-10k_Train_000001``,
-LaSOT ``airplane-1``, TrackingNet ``TRAIN_0/<name>``, YouTube-VOS ``<video>/<object id>``). Only annotated frames
+LaSOT ``airplane-1``, TrackingNet ``TRAIN_0/<name>`` -- or the bare ``<name>``, which is what ``box2mask annotate``
+writes --, YouTube-VOS ``<video>/<object id>``). Only annotated frames
 have a file (GOT-10k: every frame where the target is present; LaSOT: every 5th frame, at most 200, skipping fully
 occluded / out-of-view frames), and the pseudo dataset exposes exactly those frames. Masks are ``label == 1``.
 
@@ -20,12 +21,14 @@ import torch
 from ltr.data.image_io import read_mask
 from ltr.dataset.base_video_dataset import (DEFAULT_SEQUENCE_CACHE, BaseVideoDataset, LruCache, info_from_boxes,
                                             mask_boxes, object_mask)
+from ltr.dataset.davis import Davis
 from ltr.dataset.got10k import Got10k
 from ltr.dataset.lasot import Lasot
 from ltr.dataset.layouts import AnnotationError, MissingFileError
 from ltr.dataset.layouts.common import require_dir
 from ltr.dataset.splits import select_present
 from ltr.dataset.trackingnet import TrackingNet
+from ltr.dataset.youtubevos import YouTubeVOS
 
 BBOX_SOURCES = ("mask", "annotation")
 PSEUDO_LABEL = 1
@@ -54,11 +57,15 @@ class PseudoMaskDataset(BaseVideoDataset):
         self.name = name or f"{base.get_name()}_pseudo"
         self.mask_root = require_dir(Path(mask_root).expanduser(), f"pseudo-mask root of {base.get_name()}")
         names = [base.get_sequence_name(i) for i in range(base.get_num_sequences())]
-        present = set(select_present(names, lambda n: (self.mask_root / n).is_dir(),
+        present = set(select_present(names, lambda n: self.mask_dir(n).is_dir(),
                                      what=f"pseudo masks of {base.get_name()}", where=self.mask_root,
                                      skip_missing=skip_missing))
         self._base_ids = [i for i, n in enumerate(names) if n in present]
         self._frames: LruCache[int, Tuple[List[int], List[Path]]] = LruCache(cache_size)
+
+    def mask_dir(self, name: str) -> Path:
+        """Folder of the masks of sequence ``name``."""
+        return self.mask_root / name
 
     def get_num_sequences(self) -> int:
         return len(self._base_ids)
@@ -80,7 +87,7 @@ class PseudoMaskDataset(BaseVideoDataset):
 
     def _list_masks(self, seq_id: int) -> Tuple[List[int], List[Path]]:
         bid = self.base_id(seq_id)
-        folder = self.mask_root / self.base.get_sequence_name(bid)
+        folder = self.mask_dir(self.base.get_sequence_name(bid))
         index = {stem: i for i, stem in enumerate(self.base.get_frame_stems(bid))}
         pairs = []
         for png in folder.glob("*.png"):
@@ -143,7 +150,11 @@ class LasotPseudoMask(PseudoMaskDataset):
 
 
 class TrackingNetPseudoMask(PseudoMaskDataset):
-    """TrackingNet chunks with pseudo masks (``TrackingNet`` arguments, then the pseudo-mask ones)."""
+    """TrackingNet chunks with pseudo masks (``TrackingNet`` arguments, then the pseudo-mask ones).
+
+    A sequence's masks are looked up in ``<mask_root>/<TRAIN_k>/<name>``, else in ``<mask_root>/<name>`` (the
+    folder ``box2mask annotate`` writes; names are unique across chunks).
+    """
 
     def __init__(self, mask_root: Any, root: Optional[Any] = None, splits: Optional[Sequence[str]] = None,
                  sequences: Optional[Sequence[str]] = None, *, bbox_source: str = "mask", skip_missing: bool = False,
@@ -151,3 +162,29 @@ class TrackingNetPseudoMask(PseudoMaskDataset):
         base = TrackingNet(root, splits, sequences, skip_missing=skip_missing, cache_size=cache_size)
         super().__init__(base, mask_root, bbox_source=bbox_source, skip_missing=skip_missing,
                          name="trackingnet_pseudo", cache_size=cache_size)
+
+    def mask_dir(self, name: str) -> Path:
+        nested = self.mask_root / name
+        return nested if nested.is_dir() else self.mask_root / name.split("/", 1)[-1]
+
+
+PSEUDO_SOURCES = ("got10k", "lasot", "trackingnet", "youtubevos", "davis")
+
+
+def pseudo_mask_dataset(source: str, mask_root: Any, root: Optional[Any] = None, *, bbox_source: str = "mask",
+                        skip_missing: bool = False, **base_kwargs: Any) -> PseudoMaskDataset:
+    """The pseudo-mask variant of dataset ``source`` (one of :data:`PSEUDO_SOURCES`).
+
+    ``base_kwargs`` go to the base dataset's constructor (``split``, ``sequences``, ``version``, ...), e.g.
+    ``pseudo_mask_dataset('youtubevos', masks, yt_root, split='weak_b')`` for set B of the paper's Sec. 4.2 with
+    masks in ``<masks>/<video>/<object id>/<frame>.png``.
+    """
+    classes = {"got10k": Got10k, "lasot": Lasot, "youtubevos": YouTubeVOS, "davis": Davis}
+    if source == "trackingnet":
+        return TrackingNetPseudoMask(mask_root, root, bbox_source=bbox_source, skip_missing=skip_missing,
+                                     **base_kwargs)
+    if source not in classes:
+        raise ValueError(f"Unknown pseudo-mask source {source!r}; choose one of {PSEUDO_SOURCES}")
+    base = classes[source](root, skip_missing=skip_missing, **base_kwargs)
+    return PseudoMaskDataset(base, mask_root, bbox_source=bbox_source, skip_missing=skip_missing,
+                             name=f"{source}_pseudo")

@@ -20,8 +20,7 @@ class TrackingNet(LayoutBoxDataset):
     Args:
         root: TrackingNet root holding ``TRAIN_k/{anno,frames}`` (default: the ``trackingnet_dir`` setting).
         splits: chunk names (``'TRAIN_0'`` ... ``'TRAIN_11'``); None = every chunk present under the root.
-        sequences: explicit names, ``'<TRAIN_k>/<name>'`` or bare ``'<name>'`` (overrides nothing else: they are
-            looked up in ``splits``).
+        sequences: only these sequences, named ``'<TRAIN_k>/<name>'`` or ``'<name>'`` (looked up in ``splits``).
         skip_missing: drop requested sequences that are absent with a warning instead of raising.
         cache_size: parsed sequences kept in memory.
     """

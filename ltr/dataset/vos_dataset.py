@@ -32,9 +32,11 @@ class VosVideo:
     exposed: List[int]
 
     def frame_paths(self) -> List[Path]:
+        """Image files of the exposed frames."""
         return [self.sequence.frames[i] for i in self.exposed]
 
     def annotation(self, frame_id: int) -> Path:
+        """Label PNG of exposed frame ``frame_id``."""
         return self.sequence.annotations[self.exposed[frame_id]]
 
 

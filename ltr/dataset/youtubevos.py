@@ -5,7 +5,7 @@ Splits of the 3471 training videos (files in ``ltr/data_specs``, see its README)
 ======================  ======  =================================================================================
 split                   videos  content
 ======================  ======  =================================================================================
-``'all'``               3471    every video of ``train/meta.json``
+``'train'``             3471    every video of ``train/meta.json``
 ``'jjtrain'``           3171    pytracking's training part (LWL is trained on it)
 ``'jjvalid'``           300     pytracking's held-out part
 ``'yt300'``             300     our YT300 validation set (paper 4.1), never trained on
@@ -34,11 +34,11 @@ YOUTUBEVOS_SPLIT_FILES: Dict[str, Tuple[str, ...]] = {
     "weak_b": ("youtubevos2019_weak_b.txt",),
     "train_minus_yt300": ("youtubevos2019_weak_a.txt", "youtubevos2019_weak_b.txt"),
 }
-YOUTUBEVOS_SPLITS = ("all",) + tuple(YOUTUBEVOS_SPLIT_FILES)
+YOUTUBEVOS_SPLITS = ("train",) + tuple(YOUTUBEVOS_SPLIT_FILES)
 
 
 def youtubevos_split_videos(split: str) -> List[str]:
-    """Video names of a YouTube-VOS 2019 train split (``'all'`` is not a file: it is whatever meta.json lists)."""
+    """Video names of a split stored in ``ltr/data_specs`` (``'train'`` has no file: it is whatever meta.json lists)."""
     if split not in YOUTUBEVOS_SPLIT_FILES:
         raise ValueError(f"YouTube-VOS split must be one of {tuple(YOUTUBEVOS_SPLIT_FILES)}, got {split!r}")
     out: List[str] = []
@@ -53,6 +53,7 @@ class YouTubeVOS(LayoutVosDataset):
     Args:
         root: YouTube-VOS 2019 root holding ``train/{JPEGImages,Annotations,meta.json}`` (default: the
             ``youtubevos_dir`` setting).
+        version: ``'2019'`` (the only version with these splits).
         split: one of :data:`YOUTUBEVOS_SPLITS` (see the module docstring).
         sequences: explicit video names (overrides ``split``).
         skip_missing: drop split videos absent from meta.json or without a frame folder, with a warning, instead of
@@ -64,8 +65,12 @@ class YouTubeVOS(LayoutVosDataset):
 
     name = "youtubevos"
 
-    def __init__(self, root: Optional[Any] = None, split: str = "all", sequences: Optional[Sequence[str]] = None,
-                 skip_missing: bool = False, cache_size: Optional[int] = DEFAULT_SEQUENCE_CACHE):
+    def __init__(self, root: Optional[Any] = None, version: str = "2019", split: str = "train",
+                 sequences: Optional[Sequence[str]] = None, skip_missing: bool = False,
+                 cache_size: Optional[int] = DEFAULT_SEQUENCE_CACHE):
+        if str(version) != "2019":
+            raise ValueError(f"Only YouTube-VOS version 2019 is supported (its splits live in ltr/data_specs), "
+                             f"got {version!r}")
         if sequences is None and split not in YOUTUBEVOS_SPLITS:
             raise ValueError(f"YouTube-VOS split must be one of {YOUTUBEVOS_SPLITS}, got {split!r}")
         self.root = resolve_root(root, "youtubevos_dir")
@@ -75,7 +80,7 @@ class YouTubeVOS(LayoutVosDataset):
         frame_root = self.root / "train" / "JPEGImages"
         if sequences is not None:
             requested: List[str] = list(sequences)
-        elif split == "all":
+        elif split == "train":
             requested = sorted(meta)
         else:
             requested = youtubevos_split_videos(split)
@@ -85,8 +90,8 @@ class YouTubeVOS(LayoutVosDataset):
         super().__init__(layout, videos, cache_size)
 
     def video_object_ids(self, video: str) -> List[int]:
-        objects = self.layout.meta()[video].get("objects", {})
+        entry = self.layout.meta()[video]
         try:
-            return sorted(int(k) for k in objects)
-        except (TypeError, ValueError) as e:
-            raise AnnotationError(f"{self.layout.meta_file}: bad object ids of video {video}: {list(objects)}") from e
+            return sorted(int(k) for k in entry["objects"])
+        except (TypeError, ValueError, KeyError) as e:
+            raise AnnotationError(f"{self.layout.meta_file}: bad or missing 'objects' of video {video}: {e!r}") from e

@@ -125,14 +125,15 @@ def make_ytvos_train(root: Path, videos: Dict[str, List[Dict[int, Box]]], catego
     return root
 
 
-def make_davis(root: Path, videos: Dict[str, List[Dict[int, Box]]], year: str = "2017", split: str = "train") -> Path:
+def make_davis(root: Path, videos: Dict[str, List[Dict[int, Box]]], version: str = "2017",
+               split: str = "train") -> Path:
     """DAVIS ``JPEGImages/480p/<v>/00000.jpg``, ``Annotations/480p/<v>/00000.png`` (palette) and the split file."""
     for vid, per_frame in videos.items():
         for t, objs in enumerate(per_frame):
             box = next((b for b in objs.values() if b is not None), None)
             write_jpg(root / "JPEGImages" / "480p" / vid / f"{t:05d}.jpg", frame(box))
             write_indexed_png(root / "Annotations" / "480p" / vid / f"{t:05d}.png", labels(objs))
-    write_lines(root / "ImageSets" / year / f"{split}.txt", list(videos), fmt=str)
+    write_lines(root / "ImageSets" / version / f"{split}.txt", list(videos), fmt=str)
     return root
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 import ltr.dataset.pseudo_mask as pseudo_module
 from ltr.data.image_io import ImageReadError, write_indexed_png
 from ltr.dataset import (Got10kPseudoMask, LasotPseudoMask, MissingSequencesError, PseudoMaskDataset,
-                         TrackingNetPseudoMask, YouTubeVOS)
+                         TrackingNetPseudoMask, YouTubeVOS, pseudo_mask_dataset)
 from ltr.dataset.layouts import AnnotationError, MissingFileError
 from tests.ltr.dataset_fixtures import (labels, make_got10k, make_lasot, make_trackingnet, make_ytvos_train, moving,
                                         write_pseudo_masks)
@@ -138,11 +138,12 @@ def test_lasot_pseudo_every_fifth_frame(tmp_path):
         LasotPseudoMask(tmp_path / "m", root)
 
 
-def test_trackingnet_pseudo_nested_names(tmp_path):
+@pytest.mark.parametrize("mask_folder", ["TRAIN_2/clip", "clip"])  # nested, or flat as `box2mask annotate` writes
+def test_trackingnet_pseudo_names(tmp_path, mask_folder):
     boxes = moving(11)
     root = make_trackingnet(tmp_path / "tn", "TRAIN_2", {"clip": boxes})
     ids = [0, 5, 10]
-    write_pseudo_masks(tmp_path / "m", "TRAIN_2/clip", [str(i) for i in ids], [shrink(boxes[i]) for i in ids])
+    write_pseudo_masks(tmp_path / "m", mask_folder, [str(i) for i in ids], [shrink(boxes[i]) for i in ids])
     ds = TrackingNetPseudoMask(tmp_path / "m", root)
     assert ds.get_sequence_name(0) == "TRAIN_2/clip"
     assert [p.name for p in ds.get_frame_paths(0)] == ["0.jpg", "5.jpg", "10.jpg"]
@@ -160,3 +161,16 @@ def test_generic_pseudo_over_a_vos_dataset(tmp_path):
     assert ds.get_sequence_info(0)["bbox"].tolist() == [[4, 4, 3, 3], [8, 8, 3, 3]]
     assert PseudoMaskDataset(base, tmp_path / "m", bbox_source="annotation").get_sequence_info(0)["bbox"].tolist() \
         == [[5, 5, 10, 10], [7, 7, 10, 10]]
+    built = pseudo_mask_dataset("youtubevos", tmp_path / "m", root, sequences=["abcdef0123"])
+    assert built.get_name() == "youtubevos_pseudo" and built.get_sequence_info(0)["bbox"].tolist() == \
+        [[4, 4, 3, 3], [8, 8, 3, 3]]
+    with pytest.raises(ValueError, match="pseudo-mask source"):
+        pseudo_mask_dataset("coco", tmp_path / "m", root)
+
+
+def test_factory_builds_the_named_variants(got10k):
+    root, masks, _ = got10k
+    ds = pseudo_mask_dataset("got10k", masks, root, split="all")
+    assert isinstance(ds, PseudoMaskDataset) and ds.get_name() == "got10k_pseudo" and len(ds) == 3
+    with pytest.raises(ValueError, match="GOT-10k split"):
+        pseudo_mask_dataset("got10k", masks, root, split="train")  # ambiguous in pytracking: not accepted

@@ -48,7 +48,7 @@ def _rect(box, w=40, h=30):
 
 # -------------------------------------------------------------------------------------------------- YouTube-VOS
 def test_youtubevos_objects_boxes_masks(yt_root):
-    ds = YouTubeVOS(yt_root, split="all")
+    ds = YouTubeVOS(yt_root, split="train")
     videos = sorted([V1, V2, V3])
     expected = [f"{v}/{o}" for v in videos for o in {V1: (1, 2), V2: (1, 3), V3: (1,)}[v]]
     assert ds.has_mask() and [ds.get_sequence_name(i) for i in range(len(ds))] == expected
@@ -80,6 +80,8 @@ def test_youtubevos_splits(yt_root):
         YouTubeVOS(yt_root, split="yt300")
     with pytest.raises(ValueError, match="split"):
         YouTubeVOS(yt_root, split="valid")
+    with pytest.raises(ValueError, match="version 2019"):
+        YouTubeVOS(yt_root, version="2018")
 
 
 def test_youtubevos_is_lazy(yt_root, monkeypatch):
@@ -130,6 +132,12 @@ def test_youtubevos_bad_files(yt_root, tmp_path):
     meta.write_text(json.dumps(data))
     with pytest.raises(MissingSequencesError, match="0000000000"):  # listed in meta.json, no frame folder
         YouTubeVOS(yt_root)
+    del data["videos"]["0000000000"]
+    data["videos"][V3] = {"no_objects": {}}
+    meta.write_text(json.dumps(data))
+    ds = YouTubeVOS(yt_root)
+    with pytest.raises(AnnotationError, match="meta.json.*'objects' of video " + V3):
+        len(ds)
     meta.write_text("{not json")
     with pytest.raises(AnnotationError, match="meta.json"):
         YouTubeVOS(yt_root)
@@ -145,11 +153,11 @@ CAR = [{1: (10, 10, 5, 5)}, {1: (11, 10, 5, 5)}]
 
 @pytest.fixture
 def davis_root(tmp_path):
-    return make_davis(tmp_path / "davis", {"bear": BEAR, "car": CAR}, year="2017", split="train")
+    return make_davis(tmp_path / "davis", {"bear": BEAR, "car": CAR}, version="2017", split="train")
 
 
 def test_davis2017_multi_object(davis_root):
-    ds = Davis(davis_root, year="2017", split="train")
+    ds = Davis(davis_root, version="2017", split="train")
     assert ds.get_name() == "davis2017_train"
     assert [ds.get_sequence_name(i) for i in range(len(ds))] == ["bear/1", "bear/2", "car/1"]
     info = ds.get_sequence_info(1)
@@ -163,7 +171,7 @@ def test_davis_index_reads_first_annotations_only(davis_root, monkeypatch):
     reads = []
     monkeypatch.setattr(davis_module, "read_mask", lambda p: reads.append(p.name) or np.array(Image.open(p)))
     monkeypatch.setattr(vos_module, "read_mask", lambda p: reads.append(p.name) or np.array(Image.open(p)))
-    ds = Davis(davis_root, year="2017", split="train")
+    ds = Davis(davis_root, version="2017", split="train")
     assert reads == []
     assert len(ds) == 3 and reads == ["00000.png", "00000.png"]  # one per video, to find its objects
     ds.get_sequence_info(2)
@@ -189,8 +197,8 @@ def test_davis_void_label_and_missing_video(davis_root, caplog):
 def test_davis_reads_synthetic_layout(tmp_path):
     from box2mask.synthetic import make_videos, write_davis_layout
     videos = make_videos(2, seed=3, num_frames=5)
-    write_davis_layout(tmp_path, videos)  # year 2016, split val, object 1
-    ds = Davis(tmp_path, year="2016", split="val")
+    write_davis_layout(tmp_path, videos)  # version 2016, split val, object 1
+    ds = Davis(tmp_path, version="2016", split="val")
     assert [ds.get_sequence_name(i) for i in range(len(ds))] == [f"{v.name}/1" for v in videos]
     for seq_id, video in enumerate(videos):
         info = ds.get_sequence_info(seq_id)
@@ -203,7 +211,7 @@ def test_davis_reads_synthetic_layout(tmp_path):
 
 def test_davis2016_real_binary_masks():
     root = shared_path("data", "davis2016-dev")
-    ds = Davis(root, year="2016", sequences=["surf"])
+    ds = Davis(root, version="2016", sequences=["surf"])
     assert [ds.get_sequence_name(0)] == ["surf/1"]
     png = sorted((root / "Annotations" / "480p" / "surf").glob("*.png"))[3]
     m = np.array(Image.open(png)) > 0  # independent reading of the 0/255 mask
