@@ -10,7 +10,10 @@ Frame selection per dataset:
 
 * GOT-10k (train / val): every frame, skipping frames flagged in ``absence.label``;
 * LaSOT (train): every 5th frame, at most 200 frames per video, skipping full-occlusion / out-of-view frames;
-* TrackingNet (TRAIN_k): every frame with a box;
+* TrackingNet (TRAIN_k): every frame with a box; sequence names ``TRAIN_k/<name>``;
+* YouTube-VOS / DAVIS (e.g. set B of the weak-supervision experiment, paper 4.2): one job per (video, object),
+  named ``<video>/<object id>``, boxes = tight boxes of the ground-truth masks, every frame where the object is
+  present (the datasets expose only annotated frames);
 * folder: ``<root>/<sequence>/`` with frames (``*.jpg`` / ``*.png``) and ``groundtruth.txt`` (x, y, w, h per line,
   comma or whitespace separated; 'nan' lines = absent): every frame with a box.
 
@@ -40,7 +43,7 @@ from ltr.dataset.layouts import (BoxSequence, Got10kLayout, LasotLayout, Trackin
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("got10k", "lasot", "trackingnet", "folder")
+DATASETS = ("got10k", "lasot", "trackingnet", "youtubevos", "davis", "folder")
 
 
 @dataclass
@@ -106,6 +109,32 @@ def folder_job(root: Path, name: str) -> AnnotationJob:
     return all_box_frames_job(BoxSequence(name=name, frames=frames, boxes=boxes, dataset="folder"))
 
 
+def vos_jobs(dataset: str, root: Path, split: Optional[str]) -> Tuple[List[str], callable]:
+    """Jobs for the objects of a VOS dataset (``ltr.dataset`` YouTube-VOS / DAVIS), boxes from the GT masks."""
+    from ltr.dataset import Davis, YouTubeVOS
+
+    ds = YouTubeVOS(root, split=split or "train") if dataset == "youtubevos" else Davis(root, split=split or "train")
+    index = {ds.get_sequence_name(i): i for i in range(ds.get_num_sequences())}
+
+    def job(name: str) -> AnnotationJob:
+        seq_id = index[name]
+        info = ds.get_sequence_info(seq_id)
+        valid = info["valid"].numpy().astype(bool)
+        return AnnotationJob(name, list(ds.get_frame_paths(seq_id)), info["bbox"].numpy().astype(np.float64), valid,
+                             [int(i) for i in np.flatnonzero(valid)])
+
+    return list(index), job
+
+
+def _lasot_split_file(root: Path, split: str) -> Optional[Path]:
+    """LaSOT's own split file when present, else the copy in ``ltr/data_specs`` (train only)."""
+    if split != "train" or (Path(root) / "training_set.txt").is_file():
+        return None
+    from ltr.dataset.splits import data_spec_path
+
+    return data_spec_path("lasot_train_split.txt")
+
+
 def dataset_jobs(dataset: str, root: Path, split: Optional[str] = None,
                  lasot_step: int = 5, lasot_max_frames: int = 200) -> Tuple[List[str], callable]:
     """(sequence names, name -> AnnotationJob) for a dataset layout; jobs are built lazily (one sequence at a time)."""
@@ -113,12 +142,20 @@ def dataset_jobs(dataset: str, root: Path, split: Optional[str] = None,
         layout = Got10kLayout(root, split or "train")
         return layout.sequence_names(), lambda n: got10k_job(layout.sequence(n))
     if dataset == "lasot":
-        layout = LasotLayout(root, split or "train")
+        layout = LasotLayout(root, split or "train", split_file=_lasot_split_file(root, split or "train"))
         return layout.sequence_names(), lambda n: lasot_job(layout.sequence(n), lasot_step, lasot_max_frames)
     if dataset == "trackingnet":
         splits = [s.strip() for s in (split or "TRAIN_0").split(",")]
         layout = TrackingNetLayout(root, splits)
-        return layout.sequence_names(), lambda n: all_box_frames_job(layout.sequence(n))
+
+        def tn_job(full: str) -> AnnotationJob:
+            job = all_box_frames_job(layout.sequence(full.split("/", 1)[1]))
+            job.name = full
+            return job
+
+        return [f"{layout.split_of(n)}/{n}" for n in layout.sequence_names()], tn_job
+    if dataset in ("youtubevos", "davis"):
+        return vos_jobs(dataset, root, split)
     if dataset == "folder":
         return folder_sequences(root), lambda n: folder_job(root, n)
     raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")

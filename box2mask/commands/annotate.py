@@ -30,7 +30,8 @@ def register(sub) -> None:
     p.add_argument("--root", required=True, help="dataset root (GOT-10k/LaSOT/TrackingNet root, or a folder of "
                    "sequence folders with frames + groundtruth.txt)")
     p.add_argument("--split", default=None, help="got10k: train|val (default train); lasot: train|test|all "
-                   "(default train); trackingnet: TRAIN_k[,TRAIN_j] (default TRAIN_0)")
+                   "(default train); trackingnet: TRAIN_k[,TRAIN_j] (default TRAIN_0); youtubevos: train|weak_b|... "
+                   "(ltr.dataset splits, default train); davis: train|val")
     p.add_argument("--out", required=True, help="output folder for the masks")
     p.add_argument("--sequences", nargs="*", default=None, help="only these sequences")
     p.add_argument("--shard", type=_shard, default=None, help="i/N: this process's share (default: torchrun's "

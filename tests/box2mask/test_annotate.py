@@ -61,6 +61,15 @@ def test_got10k_every_frame_but_absent_ones(tmp_path):
         assert (out / name / ".done").is_file()
     cfg = json.loads((out / "annotate_config.json").read_text())
     assert cfg["dataset"] == "got10k"
+    # the training side reads exactly these masks back
+    from ltr.dataset.pseudo_mask import pseudo_mask_dataset
+
+    ds = pseudo_mask_dataset("got10k", out, tmp_path / "got", split="all")
+    assert ds.get_num_sequences() == 3
+    info = ds.get_sequence_info(0)
+    assert len(info["bbox"]) == 5 and info["bbox"][1].tolist() == [6.0, 6.0, 20.0, 15.0]
+    _, anno, _ = ds.get_frames(0, [1])
+    assert anno["mask"][0].sum().item() == 20 * 15
 
 
 def test_lasot_every_5th_frame_skipping_occluded(tmp_path):
@@ -135,3 +144,39 @@ def test_command_folder_layout_and_bad_sequence(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "FAILED short" in text and "groundtruth.txt" in text
     assert sorted(p.name for p in (tmp_path / "m" / "good").glob("*.png")) == ["00000.png", "00001.png", "00003.png"]
+
+
+def test_trackingnet_names_carry_the_split(tmp_path):
+    root = tmp_path / "tn"
+    for i, name in enumerate(["seqA", "seqB"]):
+        _frames(root / "TRAIN_0" / "frames" / name, 3, names=lambda k: f"{k}.jpg")
+        (root / "TRAIN_0" / "anno").mkdir(parents=True, exist_ok=True)
+        (root / "TRAIN_0" / "anno" / f"{name}.txt").write_text("1,2,10,10\n2,2,10,10\n3,3,10,10\n")
+    summary = annotate_dataset(build_method("box"), "trackingnet", root, tmp_path / "m", progress=False)
+    assert summary.done == ["TRAIN_0/seqA", "TRAIN_0/seqB"]
+    assert sorted(p.name for p in (tmp_path / "m" / "TRAIN_0" / "seqA").glob("*.png")) == ["0.png", "1.png", "2.png"]
+
+
+def test_davis_objects_get_their_own_folders_and_read_back_as_pseudo_masks(tmp_path):
+    from ltr.data.image_io import write_indexed_png
+    from ltr.dataset.pseudo_mask import pseudo_mask_dataset
+
+    root = tmp_path / "davis"
+    labels = np.zeros((40, 56), np.uint8)
+    labels[5:15, 5:20] = 1
+    labels[20:30, 30:50] = 2
+    for i in range(3):
+        write_image(root / "JPEGImages" / "480p" / "v" / f"{i:05d}.jpg", np.full((40, 56, 3), 90, np.uint8))
+        lab = labels.copy()
+        if i == 2:
+            lab[lab == 2] = 0  # object 2 leaves
+        write_indexed_png(root / "Annotations" / "480p" / "v" / f"{i:05d}.png", lab)
+    (root / "ImageSets" / "2017").mkdir(parents=True)
+    (root / "ImageSets" / "2017" / "train.txt").write_text("v\n")
+    out = tmp_path / "m"
+    summary = annotate_dataset(build_method("box"), "davis", root, out, progress=False)
+    assert summary.done == ["v/1", "v/2"]
+    assert sorted(p.name for p in (out / "v" / "2").glob("*.png")) == ["00000.png", "00001.png"]
+    ds = pseudo_mask_dataset("davis", out, root, split="train")
+    frames, anno, _ = ds.get_frames(1, [0])
+    assert anno["mask"][0].sum().item() == 10 * 20 and anno["mask"][0][25, 40] == 1
