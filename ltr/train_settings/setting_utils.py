@@ -39,6 +39,7 @@ def resolve_config(settings: Settings, config: C) -> C:
     if not dataclasses.is_dataclass(config):
         raise TypeError(f"resolve_config expects a dataclass instance, got {type(config).__name__}")
     fields = set(Settings.field_names())
+    given = settings.hparams()
     values = {}
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -46,7 +47,9 @@ def resolve_config(settings: Settings, config: C) -> C:
             setattr(settings, f.name, value)  # ignored (with a log line) when the command line fixed it
             value = getattr(settings, f.name)
         else:
-            value = settings.hparam(f.name, value)
+            # an Optional field may be set to None from the command line (``--set mrcnn_weights=None``)
+            unset = f.name in given and given[f.name] is None and "Optional" in str(f.type)
+            value = settings.hparam(f.name, None if unset else value)
         values[f.name] = value
     return dataclasses.replace(config, **values)
 

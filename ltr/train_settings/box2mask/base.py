@@ -48,7 +48,8 @@ class Box2MaskConfig:
     net: Dict[str, Any] = field(default_factory=lambda: dict(STANET_KWARGS))
     mrcnn_weights: Optional[str] = DEFAULT_MRCNN_WEIGHTS  # None: no pretrained backbone
     datasets: List[Any] = field(default_factory=lambda: [["youtubevos_train", 6], ["davis_train", 1]])
-    val_datasets: List[Any] = field(default_factory=list)  # e.g. [["youtubevos_jjvalid", 1]]
+    val_datasets: List[Any] = field(default_factory=list)  # e.g. [["youtubevos_yt300", 1]]
+    skip_missing_sequences: bool = False          # True: train on the split's sequences present on disk
     num_frames: int = 3
     max_window: int = 100
     search_area_factor: float = 5.0
@@ -86,13 +87,14 @@ def build_loaders(settings: Settings, cfg: Box2MaskConfig) -> List[EpochLTRLoade
         raise SettingsError(f"output_size must be [width, height], got {cfg.output_size}")
     processing = Box2MaskProcessing(CropParams(cfg.search_area_factor, tuple(cfg.output_size), cfg.crop_mode),
                                     flip_probability=cfg.flip_probability)
-    datasets, weights = dataset_table.build_mixture(settings.env, cfg.datasets)
+    datasets, weights = dataset_table.build_mixture(settings.env, cfg.datasets, cfg.skip_missing_sequences)
     train = Box2MaskSampler(datasets, weights, settings.batch_size * cfg.iterations_per_epoch, cfg.num_frames,
                             cfg.max_window, processing)
     loaders = [EpochLTRLoader("train", train, training=True, batch_size=settings.batch_size,
                               num_workers=settings.num_workers, stack_dim=1, shuffle=False, drop_last=True)]
     if cfg.val_datasets:
-        val_sets, val_weights = dataset_table.build_mixture(settings.env, cfg.val_datasets)
+        val_sets, val_weights = dataset_table.build_mixture(settings.env, cfg.val_datasets,
+                                                               cfg.skip_missing_sequences)
         val_processing = Box2MaskProcessing(processing.crop, flip_probability=0.0)
         val = Box2MaskSampler(val_sets, val_weights, settings.batch_size * cfg.val_iterations, cfg.num_frames,
                               cfg.max_window, val_processing)
@@ -108,8 +110,8 @@ def train(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
     settings.description = cfg.description
     settings.num_epochs = epochs_for(cfg.iterations, cfg.iterations_per_epoch)
     logger.info("Datasets:\n%s", dataset_table.describe(cfg.datasets + cfg.val_datasets))
+    net = build_net(settings, cfg)  # weights first: a wrong path fails before any data is read
     loaders = build_loaders(settings, cfg)
-    net = build_net(settings, cfg)
     actor = Box2MaskActor(net, loss_weight=cfg.loss_weight, num_iter=cfg.learner_iterations)
     optimizer = build_adam(net, lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(cfg.lr_milestones),

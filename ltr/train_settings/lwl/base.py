@@ -62,6 +62,7 @@ class LWLConfig:
     init_modules: Optional[List[str]] = None             # copy only these submodules (None: the whole network)
     datasets: List[Any] = field(default_factory=lambda: [["youtubevos_jjtrain", 6], ["davis_train", 1]])
     val_datasets: List[Any] = field(default_factory=lambda: [["youtubevos_jjvalid", 1]])
+    skip_missing_sequences: bool = False                 # True: use the split's sequences present on disk
     num_train_frames: int = 1
     num_test_frames: int = 3
     max_gap: int = 100
@@ -149,7 +150,7 @@ def build_loaders(settings: Settings, cfg: LWLConfig) -> List[LTRLoader]:
         specs.append(("val", cfg.val_datasets, cfg.val_iterations, False))
     loaders = []
     for name, entries, iterations, training in specs:
-        datasets, weights = dataset_table.build_mixture(settings.env, entries)
+        datasets, weights = dataset_table.build_mixture(settings.env, entries, cfg.skip_missing_sequences)
         sampler = LWLSampler(datasets, weights, settings.batch_size * iterations, cfg.max_gap, cfg.num_train_frames,
                              cfg.num_test_frames, build_processing(cfg, training))
         loaders.append(LTRLoader(name, sampler, training=training, batch_size=settings.batch_size,
@@ -174,8 +175,8 @@ def train(settings: Settings, config: LWLConfig) -> LTRTrainer:
     cfg = resolve_config(settings, config)
     settings.description = cfg.description
     logger.info("Datasets:\n%s", dataset_table.describe(cfg.datasets + cfg.val_datasets))
+    net = build_net(settings, cfg)  # weights first: a wrong path fails before any data is read
     loaders = build_loaders(settings, cfg)
-    net = build_net(settings, cfg)
     actor = build_actor(net, cfg)
     optimizer = build_adam(param_groups(net, cfg.lr_groups))
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(cfg.lr_milestones),
