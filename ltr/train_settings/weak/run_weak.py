@@ -44,6 +44,10 @@ logger = logging.getLogger("ltr.train_settings.weak.run_weak")
 STEPS = ("box2mask", "export", "boxes", "annotate", "link", "lwl")
 SEPARATOR = "__"  # <video>/<object> -> folder name <video>__<object>
 INPUT_FORMAT = "bgr255_mrcnn"
+#: ``box2mask annotate`` run by this interpreter (a subprocess: ltr never imports box2mask); only the annotate
+#: sub-command is loaded.
+ANNOTATE_SCRIPT = ("import sys; from ltr.admin.cli import run_cli; "
+                   "sys.exit(run_cli('box2mask', 'box2mask annotate', ['box2mask.commands.annotate'], sys.argv[1:]))")
 
 _TINY_LWL_NET = {**TINY_NET, "label_encoder_dims": [8, 16, 16]}  # the mask encoder of LWL has 3 widths
 #: Hyper-parameters of ``--preset tiny`` (small networks, small crops, short runs).
@@ -188,11 +192,12 @@ def run_chain(args: argparse.Namespace) -> Path:
         logger.info("[boxes] %d sequences of set B in %s", len(names), boxes)
     if "annotate" in steps:
         scale = float(preset["box2mask"].get("search_area_factor", 5.0))  # the crop size the network learned
-        cmd = [sys.executable, "-c", "import sys; from box2mask.cli import main; sys.exit(main(sys.argv[1:]))",
-               "annotate", "--dataset", "folder", "--root", str(boxes), "--out", str(masks), "--method", "stanet",
-               "--checkpoint", str(network), "--sample-scale", f"{scale:g}", "--no-progress"]
-        if args.device:
-            cmd += ["--device", "cuda" if args.device.startswith("cuda") else args.device]
+        cmd = [sys.executable, "-c", ANNOTATE_SCRIPT, "annotate", "--dataset", "folder", "--root", str(boxes),
+               "--out", str(masks), "--method", args.method, "--no-progress"]
+        if args.method == "stanet":
+            cmd += ["--checkpoint", str(network), "--sample-scale", f"{scale:g}"]
+            if args.device:
+                cmd += ["--device", "cuda" if args.device.startswith("cuda") else args.device]
         run_command(cmd + list(args.annotate_arg), "annotate")
     if "link" in steps:
         count = link_masks(masks, names or sorted(p.name for p in boxes.iterdir() if p.is_dir()),
@@ -228,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lwl-set", action="append", default=[], metavar="NAME=VALUE",
                    help="hyper-parameter of the LWL setting (repeatable)")
     p.add_argument("--lwl-setting", default="lwl_a_pseudo_b", help="LWL setting of step 6 (in ltr/train_settings/weak)")
+    p.add_argument("--method", default="stanet",
+                   help="box2mask method of step 4: 'stanet' (the network of step 1) or a baseline without weights "
+                   "('box', 'grabcut', 'classic') for comparisons")
     p.add_argument("--annotate-arg", action="append", default=[], metavar="ARG",
                    help="extra argument of `box2mask annotate` (repeatable, e.g. --annotate-arg=--num-frames=3)")
     p.add_argument("--skip-missing", action="store_true",
