@@ -42,6 +42,7 @@ def test_default_setting_one_step(data, monkeypatch, tmp_path):
     assert torch.equal(net.feature_extractor.layer2[1].conv1.weight,
                        weights["module.backbone.body.layer2.1.conv1.weight"])
     assert not any(p.requires_grad for p in net.feature_extractor.parameters())
+    assert not any(p.requires_grad for p in net.label_encoder.samp_w_pred.parameters())  # output discarded
     assert trainer.iteration == 1 and trainer.settings.num_epochs == 1
     stats = trainer.history[0]["train"]
     assert {"Loss/total", "Loss/first", "Loss/refined", "J/first", "J/refined"} <= set(stats)
@@ -105,3 +106,4 @@ def test_short_run_lowers_the_loss(tmp_path, monkeypatch):
     # all-foreground start: Lovasz ~0.5 per pass; a clear drop and masks much better than the box region
     assert last["Loss/total"] < 0.6 * first["Loss/total"]
     assert last["J/refined"] > 0.7 and last["J/refined"] > first["J/refined"] + 0.2
+

@@ -77,6 +77,11 @@ def build_net(settings: Settings, cfg: Box2MaskConfig) -> torch.nn.Module:
             raise SettingsError(f"mrcnn_weights needs net backbone_type='mrcnn', got {cfg.net.get('backbone_type')!r}"
                                 f" (--set mrcnn_weights=None for no pretrained backbone)")
         load_mrcnn_backbone(net.feature_extractor, resolve_file(settings, cfg.mrcnn_weights, "mrcnn_weights"))
+    # STANet computes the weight head of its single-frame box encoder and discards it (reference quirk h.4): those
+    # parameters never get a gradient, so they are frozen (DistributedDataParallel requires every trained
+    # parameter to take part in the loss)
+    for p in net.label_encoder.samp_w_pred.parameters():
+        p.requires_grad_(False)
     net.train()  # applies the backbone's frozen layers (requires_grad off) before the optimiser is built
     return net
 
