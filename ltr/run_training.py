@@ -18,7 +18,6 @@ Python literal (``1e-4``, ``[30, 60]``, ``True``) or else a string. Command-line
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib
 import logging
 import os
@@ -32,6 +31,7 @@ import torch
 
 from ltr.admin import multigpu
 from ltr.admin.environment import MissingSettingError
+from ltr.admin.cli import parse_value
 from ltr.admin.settings import Settings, SettingsError
 from ltr.data.loader import derive_seed
 
@@ -60,11 +60,7 @@ def parse_assignments(items: Iterable[str]) -> Tuple[Dict[str, Any], Dict[str, A
         name = name.strip()
         if not sep or not name.isidentifier():
             raise SettingsError(f"--set expects NAME=VALUE, got {item!r}")
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            value = text
-        (fields if name in known else hparams)[name] = value
+        (fields if name in known else hparams)[name] = parse_value(text)
     return fields, hparams
 
 

@@ -7,10 +7,11 @@ sub-command's heavy imports (torch, vot) only happen when it runs.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import logging
 import sys
-from typing import Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, Optional, Sequence
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -37,3 +38,34 @@ def main_wrapper(fn) -> None:
         sys.exit(fn())
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value: a Python literal when it parses as one (``3``, ``(64, 112)``, ``True``), else the text."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_overrides(items: Sequence[str]) -> Dict[str, Any]:
+    """``["a=1", "name=foo", "flag=True"]`` -> ``{"a": 1, "name": "foo", "flag": True}``."""
+    out: Dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"Override must look like key=value, got {item!r}")
+        out[key.strip()] = parse_value(text)
+    return out
+
+
+def import_class(path: str) -> Any:
+    """Import ``package.module:Name`` (a class or a function)."""
+    module_name, sep, attr = path.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"Expected module:Name, got {path!r}")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError as e:
+        raise ValueError(f"Module {module_name} has no attribute {attr!r}") from e

@@ -17,7 +17,7 @@ def make_tracker(name: str, param: str, run_id: Optional[int] = None) -> Tracker
     """A :class:`Tracker` by registered names, or from ``module:Class`` + ``module:function``."""
     if ":" not in name:
         return Tracker(name, param, run_id)
-    from pytracking.vot_integration.trax_server import import_class
+    from ltr.admin.cli import import_class
 
     cls = import_class(name)
     if ":" not in param:
@@ -28,7 +28,7 @@ def make_tracker(name: str, param: str, run_id: Optional[int] = None) -> Tracker
 
 def parse_param_overrides(items) -> Dict[str, Any]:
     """``key=value`` strings -> dict (Python literals where they parse, else strings)."""
-    from pytracking.vot_integration.trax_server import parse_overrides
+    from ltr.admin.cli import parse_overrides
 
     return parse_overrides(items or [])
 

@@ -30,19 +30,18 @@ stdout is the TraX channel: Python-level ``sys.stdout`` is redirected to stderr,
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
 import logging
 import math
 import os
 import shlex
 import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ltr.data.image_io import read_image
+from ltr.admin.cli import import_class, parse_overrides  # noqa: F401  (re-exported)
 from pytracking.utils.params import TrackerParams
 from pytracking.vot_integration.regions import box_to_mask, crop_to_bounds, fit_to_image, tight_box
 
@@ -54,33 +53,6 @@ REGION_FORMATS = ("mask", "rectangle")
 
 class TrackerOutputError(RuntimeError):
     """The tracker's output lacks the keys needed for the requested region format."""
-
-
-def parse_overrides(items: Sequence[str]) -> Dict[str, Any]:
-    """``["a=1", "name=foo", "flag=True"]`` -> ``{"a": 1, "name": "foo", "flag": True}`` (Python literals, else str)."""
-    out: Dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"Parameter override must look like key=value, got {item!r}")
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            value = text
-        out[key.strip()] = value
-    return out
-
-
-def import_class(path: str) -> type:
-    """Import ``package.module:Class``."""
-    module_name, sep, class_name = path.partition(":")
-    if not sep or not module_name or not class_name:
-        raise ValueError(f"Tracker class must be given as module:Class, got {path!r}")
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, class_name)
-    except AttributeError as e:
-        raise ValueError(f"Module {module_name} has no class {class_name!r}") from e
 
 
 class TrackerFactory:

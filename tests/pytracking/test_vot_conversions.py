@@ -118,7 +118,7 @@ def test_parse_overrides_and_import_class():
     with pytest.raises(ValueError, match="key=value"):
         parse_overrides(["novalue"])
     assert import_class("pytracking.utils.params:TrackerParams").__name__ == "TrackerParams"
-    with pytest.raises(ValueError, match="module:Class"):
+    with pytest.raises(ValueError, match="module:Name"):
         import_class("pytracking.utils.params.TrackerParams")
     with pytest.raises(ValueError, match="no class"):
         import_class("pytracking.utils.params:Nope")
