@@ -120,7 +120,7 @@ def test_parse_overrides_and_import_class():
     assert import_class("pytracking.utils.params:TrackerParams").__name__ == "TrackerParams"
     with pytest.raises(ValueError, match="module:Name"):
         import_class("pytracking.utils.params.TrackerParams")
-    with pytest.raises(ValueError, match="no class"):
+    with pytest.raises(ValueError, match="no attribute"):
         import_class("pytracking.utils.params:Nope")
 
 
