@@ -6,14 +6,12 @@ A ``base_width`` below 64 gives width-reduced variants (the small networks of th
 """
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from typing import Dict, Sequence, Type, Union
+from typing import Sequence, Type, Union
 
 import torch
 import torch.nn as nn
 
-from ltr.models.backbone.base import Backbone
+from ltr.models.backbone.base import ResNetTrunk
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, dilation: int = 1) -> nn.Conv2d:
@@ -80,7 +78,7 @@ class Bottleneck(nn.Module):
         return self.relu(out + residual)
 
 
-class ResNet(Backbone):
+class ResNet(ResNetTrunk):
     """ResNet trunk + (optional) classifier head, returning the requested intermediate layers."""
 
     def __init__(self, block: Type[Union[BasicBlock, Bottleneck]], layers: Sequence[int],
@@ -90,27 +88,17 @@ class ResNet(Backbone):
         self.output_layers = tuple(output_layers)
         self.inplanes = base_width
         w = base_width
-        self.conv1 = nn.Conv2d(3, w, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(w)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self._build_stem(w)
         self.layer1 = self._make_layer(block, w, layers[0])
         self.layer2 = self._make_layer(block, 2 * w, layers[1], stride=2)
         self.layer3 = self._make_layer(block, 4 * w, layers[2], stride=2)
         self.layer4 = self._make_layer(block, 8 * w, layers[3], stride=2)
         self._channels = {"conv1": w, "layer1": w * block.expansion, "layer2": 2 * w * block.expansion,
                           "layer3": 4 * w * block.expansion, "layer4": 8 * w * block.expansion}
-        self._strides = {"conv1": 2, "layer1": 4, "layer2": 8, "layer3": 16, "layer4": 32}
         if with_fc:
             self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
             self.fc = nn.Linear(8 * w * block.expansion, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2.0 / n))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
+        self.init_weights()
 
     def _make_layer(self, block, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
         downsample = None
@@ -123,32 +111,11 @@ class ResNet(Backbone):
         layers.extend(block(self.inplanes, planes) for _ in range(1, blocks))
         return nn.Sequential(*layers)
 
-    def out_feature_channels(self, layer: str = None):
-        """Channels of ``layer`` (or the whole table)."""
-        return self._channels if layer is None else self._channels[layer]
-
-    def out_feature_strides(self, layer: str = None):
-        """Stride of ``layer`` relative to the input (or the whole table)."""
-        return self._strides if layer is None else self._strides[layer]
-
-    def forward(self, x: torch.Tensor, output_layers: Sequence[str] = None) -> Dict[str, torch.Tensor]:
-        """OrderedDict of the requested layers ('conv1', 'layer1'..'layer4', 'fc'); stops after the last one."""
-        output_layers = self.output_layers if output_layers is None else tuple(output_layers)
-        outputs = OrderedDict()
-        x = self.relu(self.bn1(self.conv1(x)))
-        if "conv1" in output_layers:
-            outputs["conv1"] = x
-        x = self.maxpool(x)
-        for name in ("layer1", "layer2", "layer3", "layer4"):
-            x = getattr(self, name)(x)
-            if name in output_layers:
-                outputs[name] = x
-            if len(outputs) == len(output_layers):
-                return outputs
-        if "fc" in output_layers:
-            outputs["fc"] = self.fc(torch.flatten(self.avgpool(x), 1))
-            return outputs
-        raise ValueError(f"Unknown output layer(s) in {output_layers}")
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """The ImageNet classifier (``'fc'`` output)."""
+        if not hasattr(self, "fc"):
+            raise ValueError("This backbone was built without the classifier (with_fc=False)")
+        return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
 def resnet50(output_layers=("layer1", "layer2", "layer3", "layer4"), frozen_layers=(), **kwargs) -> ResNet:

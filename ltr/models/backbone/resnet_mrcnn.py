@@ -6,14 +6,12 @@ the channel count changes). Inputs are BGR, 0-255, minus the Mask R-CNN mean (10
 """
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from typing import Dict, Sequence
+from typing import Sequence
 
 import torch
 import torch.nn as nn
 
-from ltr.models.backbone.base import Backbone
+from ltr.models.backbone.base import ResNetTrunk
 
 MRCNN_MEAN_BGR = (102.9801, 115.9465, 122.7717)
 
@@ -44,7 +42,7 @@ class Bottleneck(nn.Module):
         return self.relu(out + residual)
 
 
-class ResNetMRCNN(Backbone):
+class ResNetMRCNN(ResNetTrunk):
     """ResNet trunk (no classifier) returning the requested layers; strides 4/8/16/32 with ceil-halving."""
 
     def __init__(self, layers: Sequence[int] = (3, 4, 6, 3),
@@ -52,24 +50,14 @@ class ResNetMRCNN(Backbone):
         super().__init__(frozen_layers=frozen_layers)
         self.output_layers = tuple(output_layers)
         self.inplanes = 64
-        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self._build_stem(64)
         self.layer1 = self._make_layer(64, layers[0])
         self.layer2 = self._make_layer(128, layers[1], stride=2)
         self.layer3 = self._make_layer(256, layers[2], stride=2)
         self.layer4 = self._make_layer(512, layers[3], stride=2)
-        # (the reference's own stride table is wrong and unused; this one is correct)
         self._channels = {"conv1": 64, "layer1": 256, "layer2": 512, "layer3": 1024, "layer4": 2048}
-        self._strides = {"conv1": 2, "layer1": 4, "layer2": 8, "layer3": 16, "layer4": 32}
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2.0 / n))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
+        # (the reference's own stride table is wrong and unused; ResNetTrunk.STRIDES is correct)
+        self.init_weights()
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
         downsample = nn.Sequential(
@@ -79,30 +67,6 @@ class ResNetMRCNN(Backbone):
         self.inplanes = planes * 4
         layers.extend(Bottleneck(self.inplanes, planes) for _ in range(1, blocks))
         return nn.Sequential(*layers)
-
-    def out_feature_channels(self, layer: str = None):
-        """Channels of ``layer`` (or the whole table)."""
-        return self._channels if layer is None else self._channels[layer]
-
-    def out_feature_strides(self, layer: str = None):
-        """Stride of ``layer`` (or the whole table)."""
-        return self._strides if layer is None else self._strides[layer]
-
-    def forward(self, x: torch.Tensor, output_layers: Sequence[str] = None) -> Dict[str, torch.Tensor]:
-        """OrderedDict of the requested layers; stops after the last one needed."""
-        output_layers = self.output_layers if output_layers is None else tuple(output_layers)
-        outputs = OrderedDict()
-        x = self.relu(self.bn1(self.conv1(x)))
-        if "conv1" in output_layers:
-            outputs["conv1"] = x
-        x = self.maxpool(x)
-        for name in ("layer1", "layer2", "layer3", "layer4"):
-            x = getattr(self, name)(x)
-            if name in output_layers:
-                outputs[name] = x
-            if len(outputs) == len(output_layers):
-                return outputs
-        raise ValueError(f"Unknown output layer(s) in {output_layers}")
 
 
 def resnet50(output_layers=("layer1", "layer2", "layer3", "layer4"), frozen_layers=()) -> ResNetMRCNN:

@@ -11,7 +11,6 @@ image becomes a Python negative slice -- a reference quirk kept here; trackers c
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence, Tuple
 
 import torch
@@ -19,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ltr.models.backbone.resnet import BasicBlock
-from ltr.models.layers.blocks import conv_block
+from ltr.models.layers.blocks import conv_block, init_conv_bn
 
 
 def _box_ints(bb: torch.Tensor) -> Tuple[int, int, int, int]:
@@ -37,18 +36,6 @@ def rasterize_boxes(bbox: torch.Tensor, size: Sequence[int], clamp_start: bool =
         else:
             mask[i, :, y:(y + h), x:(x + w)] = 1.0
     return mask
-
-
-def _init_weights(module: nn.Module, init_bn: float = 1.0) -> None:
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-            m.weight.data.normal_(0, math.sqrt(2.0 / n))
-            if m.bias is not None:
-                m.bias.data.zero_()
-        elif isinstance(m, nn.BatchNorm2d):
-            m.weight.data.fill_(init_bn)
-            m.bias.data.zero_()
 
 
 class _MaskTrunk(nn.Module):
@@ -75,7 +62,7 @@ class ResidualDS16SW(_MaskTrunk):
         self.label_pred = conv_block(layer_dims[2], layer_dims[3], kernel_size=3, stride=1, padding=1,
                                      batch_norm=use_bn)
         self.samp_w_pred = nn.Conv2d(layer_dims[2], layer_dims[3], kernel_size=3, padding=1, stride=1)
-        _init_weights(self)
+        init_conv_bn(self)
         self.samp_w_pred.weight.data.fill_(0)
         self.samp_w_pred.bias.data.fill_(1)
 
@@ -111,7 +98,7 @@ class ResidualDS16FeatSWBox(_MaskTrunk):
                                      relu=use_final_relu)
         if use_sample_w:
             self.samp_w_pred = nn.Conv2d(layer_dims[3], layer_dims[4], kernel_size=3, padding=1, stride=1)
-        _init_weights(self, init_bn)
+        init_conv_bn(self, init_bn)
         if use_sample_w:
             self.samp_w_pred.weight.data.fill_(0)
             self.samp_w_pred.bias.data.fill_(1)
@@ -155,7 +142,7 @@ class ResidualDS16FeatSWBoxCatMultiBlock(nn.Module):
         self.res = nn.Sequential(*blocks)
         self.label_pred = conv_block(layer_dims[-2], layer_dims[-1], kernel_size=3, stride=1, padding=1,
                                      relu=use_final_relu, batch_norm=final_bn)
-        _init_weights(self, init_bn)
+        init_conv_bn(self, init_bn)
 
     def bbox_to_mask(self, bbox: torch.Tensor, sz: Sequence[int]) -> torch.Tensor:
         """Binary box masks ``(N, 1, H, W)``; negative starts are NOT clamped (reference quirk)."""

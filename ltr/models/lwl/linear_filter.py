@@ -1,12 +1,12 @@
 """The target model: a linear filter on target-model features, learned by the few-shot learner."""
 from __future__ import annotations
 
-import math
 from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
+from ltr.models.layers.blocks import init_conv_bn
 from ltr.models.layers.filter import apply_filter
 
 
@@ -29,15 +29,7 @@ class LinearFilter(nn.Module):
         self.filter_initializer = filter_initializer
         self.filter_optimizer = filter_optimizer
         if feature_extractor is not None:
-            for m in self.feature_extractor.modules():
-                if isinstance(m, nn.Conv2d):
-                    n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                    m.weight.data.normal_(0, math.sqrt(2.0 / n))
-                    if m.bias is not None:
-                        m.bias.data.zero_()
-                elif isinstance(m, nn.BatchNorm2d):
-                    m.weight.data.fill_(1)
-                    m.bias.data.zero_()
+            init_conv_bn(self.feature_extractor)
 
     def extract_target_model_features(self, feat: torch.Tensor) -> torch.Tensor:
         """Target-model features of backbone features ``(N, C, H, W)`` (unchanged without an extractor)."""

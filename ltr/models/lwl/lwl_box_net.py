@@ -11,8 +11,8 @@ import torch
 import torch.nn as nn
 
 from ltr.admin.model_constructor import model_constructor
-from ltr.models.lwl.label_encoder import ResidualDS16FeatSWBoxCatMultiBlock, ResidualDS16SW
-from ltr.models.lwl.lwl_net import LWTLNet, build_lwl_parts
+from ltr.models.lwl.label_encoder import ResidualDS16FeatSWBoxCatMultiBlock
+from ltr.models.lwl.lwl_net import LWTLNet, build_lwl_parts, build_mask_label_encoder
 
 
 class LWTLBoxNet(LWTLNet):
@@ -66,9 +66,7 @@ def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_
         final_conv, out_feature_dim, target_model_input_layer, decoder_input_layers, detach_length,
         frozen_backbone_layers, decoder_mdim, filter_groups, dilation_factors, backbone_type, backbone_width,
         decoder_in_channels=num_filters)
-    if len(tuple(label_encoder_dims)) != 3:
-        raise ValueError(f"LWL needs 3 label_encoder_dims (mask encoder widths), got {label_encoder_dims}")
-    label_encoder = ResidualDS16SW(layer_dims=tuple(label_encoder_dims) + (num_filters,), use_bn=use_bn_in_label_enc)
+    label_encoder = build_mask_label_encoder(label_encoder_dims, num_filters, use_bn_in_label_enc)
     box_label_encoder = ResidualDS16FeatSWBoxCatMultiBlock(
         layer_dims=tuple(box_label_encoder_dims) + (num_filters,), feat_dim=out_feature_dim, use_gauss=use_gauss,
         use_final_relu=use_final_relu, init_bn=init_bn, gauss_scale=gauss_scale, final_bn=final_bn)

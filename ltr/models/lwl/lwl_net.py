@@ -15,8 +15,13 @@ from ltr.models.lwl.label_encoder import ResidualDS16SW
 
 
 class BackboneFeaturesMixin:
-    """Feature helpers shared by LWTLNet and STANet (needs ``feature_extractor``, ``target_model``,
-    ``target_model_input_layer``, ``decoder_input_layers``, ``output_layers``)."""
+    """Feature helpers shared by LWTLNet and STANet (needs ``feature_extractor`` and ``target_model``)."""
+
+    def _set_layers(self, target_model_input_layer, decoder_input_layers: Sequence[str]) -> None:
+        self.target_model_input_layer = ((target_model_input_layer,) if isinstance(target_model_input_layer, str)
+                                         else tuple(target_model_input_layer))
+        self.decoder_input_layers = tuple(decoder_input_layers)
+        self.output_layers = sorted(set(self.target_model_input_layer + self.decoder_input_layers))
 
     def extract_backbone_features(self, im: torch.Tensor, layers: Sequence[str] = None) -> Dict[str, torch.Tensor]:
         """Backbone features of images ``(N, 3, H, W)`` (BGR 0-255 minus the Mask R-CNN mean for 'mrcnn')."""
@@ -47,10 +52,7 @@ class LWTLNet(BackboneFeaturesMixin, nn.Module):
         self.target_model = target_model
         self.decoder = decoder
         self.label_encoder = label_encoder
-        self.target_model_input_layer = ((target_model_input_layer,) if isinstance(target_model_input_layer, str)
-                                         else tuple(target_model_input_layer))
-        self.decoder_input_layers = tuple(decoder_input_layers)
-        self.output_layers = sorted(set(self.target_model_input_layer + self.decoder_input_layers))
+        self._set_layers(target_model_input_layer, decoder_input_layers)
 
     # ---------------------------------------------------------------------------------------------------- inference
     def segment_target(self, target_filter: torch.Tensor, test_feat_tm: torch.Tensor,
@@ -126,6 +128,13 @@ def build_lwl_parts(filter_size, num_filters, optim_iter, optim_init_reg, backbo
     return backbone, target_model, decoder
 
 
+def build_mask_label_encoder(label_encoder_dims, num_filters: int, use_bn: bool) -> ResidualDS16SW:
+    """LWL's mask label encoder (3 widths + the filter count)."""
+    if len(tuple(label_encoder_dims)) != 3:
+        raise ValueError(f"LWL needs 3 label_encoder_dims (mask encoder widths), got {label_encoder_dims}")
+    return ResidualDS16SW(layer_dims=tuple(label_encoder_dims) + (num_filters,), use_bn=use_bn)
+
+
 @model_constructor
 def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_init_reg=0.01,
                               backbone_pretrained=False, clf_feat_blocks=1, clf_feat_norm=True, final_conv=False,
@@ -142,9 +151,7 @@ def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_
         final_conv, out_feature_dim, target_model_input_layer, decoder_input_layers, detach_length,
         frozen_backbone_layers, decoder_mdim, filter_groups, dilation_factors, backbone_type, backbone_width,
         decoder_in_channels=num_filters)
-    if len(tuple(label_encoder_dims)) != 3:
-        raise ValueError(f"LWL needs 3 label_encoder_dims (mask encoder widths), got {label_encoder_dims}")
-    label_encoder = ResidualDS16SW(layer_dims=tuple(label_encoder_dims) + (num_filters,), use_bn=use_bn_in_label_enc)
+    label_encoder = build_mask_label_encoder(label_encoder_dims, num_filters, use_bn_in_label_enc)
     return LWTLNet(feature_extractor=backbone, target_model=target_model, decoder=decoder,
                    label_encoder=label_encoder, target_model_input_layer=target_model_input_layer,
                    decoder_input_layers=decoder_input_layers)

@@ -41,10 +41,7 @@ class STANet(BackboneFeaturesMixin, nn.Module):
         self.label_encoder = label_encoder
         self.bbox_encoder = bbox_encoder
         self.segm_encoder = segm_encoder
-        self.target_model_input_layer = ((target_model_input_layer,) if isinstance(target_model_input_layer, str)
-                                         else tuple(target_model_input_layer))
-        self.decoder_input_layers = tuple(decoder_input_layers)
-        self.output_layers = sorted(set(self.target_model_input_layer + self.decoder_input_layers))
+        self._set_layers(target_model_input_layer, decoder_input_layers)
 
     def forward(self, train_imgs: torch.Tensor, train_bbox: torch.Tensor, num_iter: Optional[int] = None,
                 refine: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
