@@ -71,15 +71,17 @@ DATASETS: Dict[str, DatasetEntry] = {
     "youtubevos_weak_a": _ytvos("weak_a", "set A (1/10, mask-annotated) of the Sec. 4.2 split of YouTube-VOS"),
     "youtubevos_weak_b": _ytvos("weak_b", "set B (9/10) of the Sec. 4.2 split, with its ground-truth masks"),
     "youtubevos_weak_b_pseudo": DatasetEntry(
-        __name__, "youtubevos_pseudo", {"root": "youtubevos_dir", "mask_root": ("pseudo_mask_dir", "youtubevos_weak_b")},
-        {"split": "weak_b"}, "set B of Sec. 4.2 with `box2mask annotate` masks instead of the ground truth"),
+        __name__, "youtubevos_pseudo",
+        {"root": "youtubevos_dir", "mask_root": ("pseudo_mask_dir", "youtubevos_weak_b")}, {"split": "weak_b"},
+        "set B of Sec. 4.2 with `box2mask annotate` masks instead of the ground truth"),
     "davis_train": DatasetEntry(*_DAVIS, {"root": "davis_dir"}, {"version": "2017", "split": "train"},
                                 "DAVIS 2017 train (60 videos, every object)"),
     "davis": DatasetEntry(*_DAVIS, {"root": "davis_dir"}, {},
                           "a DAVIS-layout folder (version / split as overrides), e.g. synthetic videos"),
     "got10k_pseudo": DatasetEntry("ltr.dataset.pseudo_mask", "Got10kPseudoMask",
                                   {"root": "got10k_dir", "mask_root": ("pseudo_mask_dir", "got10k")}, {"split": "all"},
-                                  "GOT-10k train frames with the `box2mask annotate` masks of <pseudo_mask_dir>/got10k"),
+                                  "GOT-10k train (all 9335) with the `box2mask annotate` masks of "
+                                  "<pseudo_mask_dir>/got10k"),
     "lasot_pseudo": DatasetEntry("ltr.dataset.pseudo_mask", "LasotPseudoMask",
                                  {"root": "lasot_dir", "mask_root": ("pseudo_mask_dir", "lasot")}, {"split": "train"},
                                  "LaSOT train frames with the `box2mask annotate` masks of <pseudo_mask_dir>/lasot"),
@@ -107,6 +109,12 @@ def required_keys(entries: Sequence[Sequence[Any]]) -> List[str]:
             if key not in keys:
                 keys.append(key)
     return keys
+
+
+def check_paths(env: Any, entries: Sequence[Sequence[Any]]) -> None:
+    """Raise ``MissingSettingError`` naming the first path setting the entries need that is not set."""
+    for key in required_keys(entries):
+        env.path(key)
 
 
 def describe(entries: Sequence[Sequence[Any]]) -> str:
@@ -142,9 +150,7 @@ def build_mixture(env: Any, entries: Sequence[Sequence[Any]],
     parsed = [_parse(e) for e in entries]
     if not parsed:
         raise SettingsError("No training datasets given")
-    for name, _, overrides in parsed:  # fail on a missing path before reading any dataset
-        for key in DATASETS[name].keys(overrides):
-            env.path(key)
+    check_paths(env, entries)  # fail on a missing path before reading any dataset
     datasets = [build_dataset(env, name, **{"skip_missing": bool(skip_missing), **overrides})
                 for name, _, overrides in parsed]
     return datasets, [w for _, w, _ in parsed]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Optional, Sequence, TypeVar
+from typing import Optional, Sequence, TypeVar
 
 import torch.nn as nn
 

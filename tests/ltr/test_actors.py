@@ -59,12 +59,13 @@ def test_box2mask_actor_loss_is_eq4():
             boxes[i, j] = torch.tensor([xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1])
     images = torch.randn(3, 2, 3, H, W) * 50
     loss, stats = actor({"images": images, "boxes": boxes, "masks": masks})
-    first, refined = net(images, boxes)
+    with torch.no_grad():
+        first, refined = net(images, boxes)
     expect_first = torch.stack([_lovasz_frame(first[i, j], masks[i, j]) for i in range(3) for j in range(2)]).mean()
     expect_ref = torch.stack([_lovasz_frame(refined[i, j], masks[i, j]) for i in range(3) for j in range(2)]).mean()
     assert float(stats["Loss/first"]) == pytest.approx(float(expect_first), rel=1e-5)
     assert float(stats["Loss/refined"]) == pytest.approx(float(expect_ref), rel=1e-5)
-    assert float(loss) == pytest.approx(float(expect_first + expect_ref), rel=1e-5)
+    assert float(loss.detach()) == pytest.approx(float(expect_first + expect_ref), rel=1e-5)
     assert float(stats["J/refined"]) == pytest.approx(float(davis_jaccard(refined, masks)))
     loss.backward()
     assert all(p.grad is None for p in net.feature_extractor.parameters())
@@ -98,7 +99,7 @@ def test_lwl_actor_uses_the_refined_filter_and_freezes_bn():
     flat_logits, flat_masks = refined.reshape(-1, 1, H, W), data["test_masks"].reshape(-1, H, W)
     expect = 100.0 * lovasz_softmax_flat(torch.sigmoid(flat_logits).permute(0, 2, 3, 1).reshape(-1, 1),
                                          flat_masks.reshape(-1), classes=[1])
-    assert float(loss) == pytest.approx(float(expect), rel=1e-5)
+    assert float(loss.detach()) == pytest.approx(float(expect.detach()), rel=1e-5)
     assert float(stats["J"]) == pytest.approx(float(davis_jaccard(refined, data["test_masks"])))
     # the reference's no-op refinement: only the first test frame agrees
     plain = net(data["train_images"], data["test_images"], data["train_masks"], num_refinement_iter=2)
@@ -106,7 +107,7 @@ def test_lwl_actor_uses_the_refined_filter_and_freezes_bn():
     assert not torch.allclose(plain[1:], refined[1:])
     ref_actor = LWLActor(net, predict_with_refined_filter=False)
     ref_loss, _ = ref_actor(data)
-    assert float(ref_loss) != pytest.approx(float(loss), rel=1e-6)
+    assert float(ref_loss.detach()) != pytest.approx(float(loss.detach()), rel=1e-6)
 
 
 def test_lwl_box_actor_trains_only_the_box_encoder_mode():
@@ -124,7 +125,7 @@ def test_lwl_box_actor_trains_only_the_box_encoder_mode():
     loss, stats = actor({"train_images": data["train_images"], "train_boxes": boxes, "train_masks": masks})
     logits = net(data["train_images"], boxes.reshape(-1, 4))
     expect = 10.0 * lovasz_softmax_flat(torch.sigmoid(logits).reshape(-1, 1), masks.reshape(-1), classes=[1]) / 2
-    assert float(loss) == pytest.approx(float(expect), rel=1e-5)
-    assert float(stats["Loss/segm_box"]) == pytest.approx(float(loss))
+    assert float(loss.detach()) == pytest.approx(float(expect.detach()), rel=1e-5)
+    assert float(stats["Loss/segm_box"]) == pytest.approx(float(loss.detach()))
     actor.eval()
     assert not net.box_label_encoder.training

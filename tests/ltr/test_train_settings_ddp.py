@@ -23,7 +23,8 @@ def data(tmp_path_factory):
     ("box2mask", "tiny", ["iterations=4", "iterations_per_epoch=2"]),
     ("lwl", "stage1", ["num_epochs=2", "iterations_per_epoch=1", "mrcnn_weights=None", "val_interval=1",
                        "val_iterations=1", "skip_missing_sequences=True",
-                       "net=" + repr({**TINY_NET, "label_encoder_dims": [8, 16, 16], "frozen_backbone_layers": "all"})]),
+                       "net=" + repr({**TINY_NET, "label_encoder_dims": [8, 16, 16],
+                                      "frozen_backbone_layers": "all"})]),
 ])
 def test_torchrun_two_processes(data, tmp_path, method, setting, extra):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m",

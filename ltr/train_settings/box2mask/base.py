@@ -115,7 +115,8 @@ def train(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
     settings.description = cfg.description
     settings.num_epochs = epochs_for(cfg.iterations, cfg.iterations_per_epoch)
     logger.info("Datasets:\n%s", dataset_table.describe(cfg.datasets + cfg.val_datasets))
-    net = build_net(settings, cfg)  # weights first: a wrong path fails before any data is read
+    dataset_table.check_paths(settings.env, cfg.datasets + cfg.val_datasets)  # settings errors first,
+    net = build_net(settings, cfg)  # then weights: a wrong path fails before any data is read
     loaders = build_loaders(settings, cfg)
     actor = Box2MaskActor(net, loss_weight=cfg.loss_weight, num_iter=cfg.learner_iterations)
     optimizer = build_adam(net, lr=cfg.lr)

@@ -175,7 +175,8 @@ def train(settings: Settings, config: LWLConfig) -> LTRTrainer:
     cfg = resolve_config(settings, config)
     settings.description = cfg.description
     logger.info("Datasets:\n%s", dataset_table.describe(cfg.datasets + cfg.val_datasets))
-    net = build_net(settings, cfg)  # weights first: a wrong path fails before any data is read
+    dataset_table.check_paths(settings.env, cfg.datasets + cfg.val_datasets)  # settings errors first,
+    net = build_net(settings, cfg)  # then weights: a wrong path fails before any data is read
     loaders = build_loaders(settings, cfg)
     actor = build_actor(net, cfg)
     optimizer = build_adam(param_groups(net, cfg.lr_groups))
