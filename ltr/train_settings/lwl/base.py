@@ -166,6 +166,8 @@ def build_actor(net: nn.Module, cfg: LWLConfig):
                         predict_with_refined_filter=cfg.predict_with_refined_filter,
                         disable_all_bn=cfg.disable_all_bn)
     if cfg.actor == "box":
+        if cfg.network != "lwl_box":
+            raise SettingsError(f"actor 'box' trains the box encoder of network 'lwl_box', got {cfg.network!r}")
         return LWLBoxActor(net, loss_weight=cfg.loss_weight, disable_all_bn=cfg.disable_all_bn)
     raise SettingsError(f"actor must be one of {ACTORS}, got {cfg.actor!r}")
 
