@@ -58,12 +58,14 @@ def test_default_setting_one_step(data, monkeypatch, tmp_path):
     assert ckpt["settings"]["hparams"]["output_size"] == [64, 48]
 
 
-def test_default_setting_needs_its_paths(monkeypatch, caplog, tmp_path):
-    assert main(["box2mask", "default", "--device", "cpu", "--set", f"checkpoint_dir={tmp_path}",
-                 "--set", "mrcnn_weights=None"]) == 2
+def test_default_setting_needs_its_paths(data, monkeypatch, caplog, tmp_path):
+    args = ["box2mask", "default", "--device", "cpu", "--set", f"checkpoint_dir={tmp_path}"]
+    assert main(args) == 2  # dataset paths are checked first
     assert "'youtubevos_dir' is not set" in caplog.text
-    assert main(["box2mask", "default", "--device", "cpu", "--set", f"checkpoint_dir={tmp_path}"]) == 2
+    use_settings(monkeypatch, {k: v for k, v in data.items() if k != "network_path"})
+    assert main(args) == 2
     assert "mrcnn_weights: Checkpoint not found: e2e_mask_rcnn_R_50_FPN_1x.pth" in caplog.text
+    assert not (tmp_path / "box2mask").exists()  # nothing was written
 
 
 def test_tiny_setting_one_step(data, monkeypatch, tmp_path):
