@@ -83,6 +83,9 @@ def build_net(settings: Settings, cfg: Box2MaskConfig) -> torch.nn.Module:
     for p in net.label_encoder.samp_w_pred.parameters():
         p.requires_grad_(False)
     net.train()  # applies the backbone's frozen layers (requires_grad off) before the optimiser is built
+    # the input convention of this training (read by box2mask's STANet method once checkpoints carry it; the
+    # weak-supervision driver writes it into the exported network file)
+    net.info = {"input_format": "bgr255_mrcnn"}
     return net
 
 
