@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ltr.admin.cli import run_cli
+from ltr.admin.cli import main_wrapper, run_cli
 
 COMMANDS = (
     "box2mask.commands.predict",
@@ -16,3 +16,7 @@ COMMANDS = (
 def main(argv: Optional[Iterable[str]] = None) -> int:
     """Entry point."""
     return run_cli("box2mask", __doc__.split("\n")[0].strip("`"), COMMANDS, argv)
+
+
+if __name__ == "__main__":  # python -m ... (e.g. under torchrun)
+    main_wrapper(main)

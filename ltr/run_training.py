@@ -89,7 +89,12 @@ def available_settings() -> List[str]:
     for method in pkgutil.iter_modules(package.__path__):
         if method.ispkg:
             sub = importlib.import_module(f"{SETTINGS_PACKAGE}.{method.name}")
-            out += [f"{method.name}/{m.name}" for m in pkgutil.iter_modules(sub.__path__) if not m.name.startswith("_")]
+            for m in pkgutil.iter_modules(sub.__path__):
+                if m.name.startswith("_"):
+                    continue
+                module = importlib.import_module(f"{SETTINGS_PACKAGE}.{method.name}.{m.name}")
+                if callable(getattr(module, "run", None)):
+                    out.append(f"{method.name}/{m.name}")
     return sorted(out)
 
 

@@ -29,4 +29,6 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
 
 
 def pytest_configure(config):
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    # One thread: the test networks are tiny, where intra-op threading costs more than it gives (and a second
+    # thread contends badly on a shared 2-core machine). Results do not depend on it beyond float rounding.
+    torch.set_num_threads(1)

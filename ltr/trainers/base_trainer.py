@@ -298,6 +298,7 @@ class BaseTrainer:
             "net_type": self.net_type,
             "net": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
             "constructor": constructor.to_dict() if constructor is not None else None,
+            "net_info": to_primitive(getattr(self.net, "info", None)),
             "optimizer": self.optimizer.state_dict(),
             "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler is not None else None,
             "rng_state": rng,
