@@ -18,7 +18,7 @@ from ltr.run_training import run_training
 from ltr.train_settings.examples.toy import ToySegActor, ToySequences, toy_segnet
 from ltr.trainers import CHECKPOINT_FORMAT, LTRTrainer, build_adam, list_checkpoints
 
-CKPT_KEYS = {"format", "epoch", "net_type", "net", "constructor", "optimizer", "lr_scheduler", "rng_state", "stats",
+CKPT_KEYS = {"format", "epoch", "net_type", "net", "net_info", "constructor", "optimizer", "lr_scheduler", "rng_state", "stats",
              "settings"}
 
 
