@@ -2,8 +2,8 @@
 
 Each video has a static background texture (smooth, low-saturation clutter), one moving *target* with its own stripe
 texture and blob shape, and distractors of the *same* texture family (saturated stripes, their own colours and
-shapes) that either stay still or move differently. Every distractor lies inside the target's box in some frames
-and outside it in others: from one frame a box cannot tell target from distractor, across frames it can, because
+shapes, and hues at least a third of the colour circle away from the target's) that either stay still or move
+differently. Every distractor lies inside the target's box in some frames and outside it in others: from one frame a box cannot tell target from distractor, across frames it can, because
 only the target stays inside the box. The target is drawn in front of the distractors and is always fully visible,
 so its tight box exists in every frame.
 
@@ -68,18 +68,17 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return _hsv_to_rgb(np.stack([hue, sat, val], axis=-1))
 
 
-def _object_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """Texture family B: saturated two-colour stripes of random orientation, frequency and colours."""
+def _object_texture(rng: np.random.Generator, h: int, w: int, hue: float) -> np.ndarray:
+    """Texture family B: saturated two-colour stripes of random orientation and frequency, colours around ``hue``."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     theta = rng.uniform(0, math.pi)
     period = rng.uniform(5.0, 12.0)
     phase = rng.uniform(0, 2 * math.pi)
     wave = np.sin(2 * math.pi * (xx * math.cos(theta) + yy * math.sin(theta)) / period + phase)
     t = (0.5 + 0.5 * np.tanh(2.5 * wave))[..., None]
-    hue = rng.random()
     c1 = _hsv_to_rgb(np.array([hue, rng.uniform(0.65, 1.0), rng.uniform(0.6, 1.0)], dtype=np.float32))
-    c2 = _hsv_to_rgb(np.array([(hue + rng.uniform(0.1, 0.3)) % 1.0, rng.uniform(0.65, 1.0), rng.uniform(0.4, 0.9)],
-                              dtype=np.float32))
+    hue2 = (hue + rng.choice([-1.0, 1.0]) * rng.uniform(0.06, 0.14)) % 1.0
+    c2 = _hsv_to_rgb(np.array([hue2, rng.uniform(0.65, 1.0), rng.uniform(0.4, 0.9)], dtype=np.float32))
     return t * c1 + (1.0 - t) * c2
 
 
@@ -181,7 +180,8 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
     tw, th = max(min(tw, W - 4), 6), max(min(th, H - 4), 6)
     background = _background(rng, H, W)
     t_shape = _blob_shape(rng, th, tw, int(rng.integers(3, 6)))
-    t_tex = _object_texture(rng, th, tw)
+    t_hue = rng.random()
+    t_tex = _object_texture(rng, th, tw, t_hue)
     centres = _trajectory(rng, num_frames, (W, H), (tw, th), motion, travel)
     t_tops = np.round(centres - np.array([tw, th]) / 2).astype(int)
 
@@ -202,7 +202,8 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
         else:
             vel = np.zeros(2)
         d_centres = spot + (np.arange(num_frames) - t_star)[:, None] * vel
-        distractors.append((_blob_shape(rng, dh, dw, int(rng.integers(1, 3))), _object_texture(rng, dh, dw),
+        d_tex = _object_texture(rng, dh, dw, (t_hue + rng.uniform(0.33, 0.67)) % 1.0)
+        distractors.append((_blob_shape(rng, dh, dw, int(rng.integers(1, 3))), d_tex,
                             np.round(d_centres - np.array([dw, dh]) / 2).astype(int)))
 
     frames = np.empty((num_frames, H, W, 3), dtype=np.uint8)
@@ -224,7 +225,8 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
     boxes = np.stack([mask_to_box(m) for m in masks])
     return SyntheticVideo(name=name or f"synth{seed:05d}", frames=frames, masks=masks, boxes=boxes,
                           distractor_masks=d_masks, seed=seed,
-                          info={"motion": motion, "distractor_motion": distractor_motion, "size": (W, H)})
+                          info={"motion": motion, "distractor_motion": distractor_motion, "size": (W, H),
+                                "target_tops": t_tops, "distractor_tops": [d[2] for d in distractors]})
 
 
 def make_videos(count: int, seed: int = 0, prefix: str = "synth", **options) -> List[SyntheticVideo]:

@@ -1,0 +1,66 @@
+"""``box2mask predict``: masks for one folder of frames from a box file.
+
+Example::
+
+    box2mask predict --frames seq/img --boxes seq/groundtruth.txt --out masks/seq
+
+Writes one indexed PNG (DAVIS palette, object = 1) per frame, named like the frame (``00012.jpg`` ->
+``00012.png``), atomically. Frames whose PNG already exists are skipped (resume) unless ``--overwrite``.
+Box file: one ``x,y,w,h`` per line (commas or whitespace); a ``nan`` line marks the object absent there, as does
+``--absent`` (one 0/1 per line); absent frames get an empty mask.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from box2mask.boxfile import read_box_file, read_flag_file
+from box2mask.commands.evaluate import add_method_arguments, method_builder, method_options
+from box2mask.predictor import Box2MaskPredictor
+from box2mask.video import VideoFrames
+from ltr.data.image_io import write_indexed_png
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    """Add the ``predict`` sub-command."""
+    p = subparsers.add_parser("predict", help="masks for a folder of frames from a box file",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--frames", required=True, help="folder of frames (.jpg/.png, sorted by name)")
+    p.add_argument("--boxes", required=True, help="box file: x,y,w,h per line; 'nan' = absent")
+    p.add_argument("--absent", help="optional file with one 0/1 absent flag per frame")
+    p.add_argument("--out", required=True, help="output folder for the PNG masks")
+    add_method_arguments(p)
+    p.add_argument("--on-bad-box", choices=("skip", "error"), default="skip",
+                   help="invalid box (NaN value, zero/negative size, outside the image): treat the frame as "
+                        "absent with a warning (skip, default) or stop with an error")
+    p.add_argument("--overwrite", action="store_true", help="recompute frames whose mask already exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict and write the masks; returns 0."""
+    video = VideoFrames.from_folder(args.frames)
+    boxes, absent = read_box_file(args.boxes)
+    if len(boxes) < len(video):
+        # validate_boxes reports it too; say which file is short here.
+        raise SystemExit(f"error: {args.boxes} has {len(boxes)} boxes for {len(video)} frames in {args.frames}")
+    if args.absent:
+        absent = absent | read_flag_file(args.absent, expected=len(boxes))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [i for i in range(len(video))
+               if args.overwrite or not (out / f"{video.frame_name(i)}.png").is_file()]
+    if not targets:
+        logger.info("All %d masks already exist in %s (use --overwrite to recompute)", len(video), out)
+        return 0
+    logger.info("%s: %d of %d frames to do", video.name, len(targets), len(video))
+    options = {k: v[0] for k, v in method_options(args).items()}
+    predictor = Box2MaskPredictor(method_builder(args)(**options))
+    for index, mask in predictor.propagate(video, boxes, absent=absent, targets=targets, seq_name=video.name,
+                                           progress=not args.quiet, on_bad_box=args.on_bad_box):
+        write_indexed_png(out / f"{video.frame_name(index)}.png", mask)
+    return 0

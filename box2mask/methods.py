@@ -1,0 +1,62 @@
+"""Method registry: ``build_method(name, **options) -> MaskMethod``.
+
+Names: ``'classic'`` (default; multi-frame, no learned weights), ``'grabcut'`` (single-frame OpenCV GrabCut),
+``'box'`` (the filled box) and ``'stanet'`` (the learned network; needs ``checkpoint=...``; built by
+``box2mask.stanet_method.build_stanet_method``, imported only when asked for). Options are passed to the
+method's constructor; an option the method does not take raises ``TypeError`` naming it.
+Common option names: ``num_frames`` (T), ``interval`` (delta), ``iterations``, ``sample_scale``.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Callable, Dict, Tuple
+
+from box2mask.predictor import MaskMethod
+
+__all__ = ["build_method", "METHODS", "DEFAULT_METHOD", "UnknownMethodError"]
+
+DEFAULT_METHOD = "classic"
+
+# name -> (module, factory attribute); modules are imported lazily so 'stanet' costs nothing until used.
+METHODS: Dict[str, Tuple[str, str]] = {
+    "classic": ("box2mask.classic.method", "ClassicMethod"),
+    "grabcut": ("box2mask.classic.baselines", "GrabCutMethod"),
+    "box": ("box2mask.classic.baselines", "FilledBoxMethod"),
+    "stanet": ("box2mask.stanet_method", "build_stanet_method"),
+}
+
+
+class UnknownMethodError(KeyError):
+    """No method of that name."""
+
+
+def _factory(name: str) -> Callable[..., MaskMethod]:
+    module_name, attr = METHODS[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name == module_name:
+            raise ImportError(f"Method '{name}' is not available in this installation ({module_name} is missing)") \
+                from e
+        raise
+    return getattr(module, attr)
+
+
+def build_method(name: str = DEFAULT_METHOD, **options) -> MaskMethod:
+    """Build the method ``name`` with ``options`` (options set to ``None`` are dropped, so CLI defaults apply)."""
+    key = name.lower()
+    if key not in METHODS:
+        raise UnknownMethodError(f"Unknown box2mask method '{name}'; choose one of {sorted(METHODS)}")
+    options = {k: v for k, v in options.items() if v is not None}
+    if key == "stanet" and not options.get("checkpoint"):
+        raise ValueError("Method 'stanet' needs a network checkpoint: build_method('stanet', checkpoint=PATH) "
+                         "(command line: --checkpoint PATH)")
+    factory = _factory(key)
+    params = inspect.signature(factory).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        unknown = sorted(set(options) - set(params))
+        if unknown:
+            raise TypeError(f"Method '{key}' takes no option(s) {unknown}; it accepts "
+                            f"{sorted(p for p in params if p != 'self')}")
+    return factory(**options)
