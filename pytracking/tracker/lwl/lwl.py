@@ -55,6 +55,7 @@ class LWL(BaseTracker):
         self.features_initialized = True
 
     # --------------------------------------------------------------------------------------------- initialise
+    @torch.inference_mode()
     def initialize(self, image: np.ndarray, info: Dict[str, Any]) -> Dict[str, Any]:
         """First frame: ``info['init_bbox']`` [x, y, w, h] and/or ``info['init_mask']`` (uint8, 1 = target)."""
         tic = time.time()
@@ -178,6 +179,7 @@ class LWL(BaseTracker):
             self.memory.initialize(x, init_masks.view(-1, 1, *init_masks.shape[-2:]))
 
     # --------------------------------------------------------------------------------------------------- track
+    @torch.inference_mode()
     def track(self, image: np.ndarray, info: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """Segment the target in a new frame."""
         self.frame_num += 1
