@@ -68,7 +68,9 @@ class STANetMethod:
         return torch.autocast("cuda", dtype=torch.bfloat16 if self.amp == "bf16" else torch.float16)
 
     def _crop(self, video: VideoFrames, boxes: np.ndarray, j: int) -> BoxCrop:
-        return crop_around_box(numpy_to_torch(video[j]), boxes[j], self.sample_scale, self.input_size)
+        # cropping on the device: on a GPU the CPU-side resampling would otherwise dominate the run time
+        image = numpy_to_torch(video[j]).to(self.device)
+        return crop_around_box(image, boxes[j], self.sample_scale, self.input_size)
 
     def _encode(self, crops: List[BoxCrop]) -> List[Dict[str, torch.Tensor]]:
         """Per-frame cache entries for a batch of frames (one backbone pass each)."""
@@ -156,10 +158,10 @@ class STANetMethod:
                     target_crops = [crops[t] for t in batch]
                     self._evict(cache, crops, last_use, start + len(batch) - 1)
                 self.stats["windows"] += len(batch)
-                for t, crop, lg in zip(batch, target_crops, logits.cpu()):
+                for t, crop, lg in zip(batch, target_crops, logits):
                     scores = box_limited_scores(lg.view(1, 1, *lg.shape), (h, w), crop, boxes[t])
                     self.stats["frames"] += 1
-                    yield t, (scores > 0).numpy().astype(np.uint8)
+                    yield t, (scores > 0).to(torch.uint8).cpu().numpy()
 
     def _evict(self, cache, crops, last_use, done_index: int) -> None:
         for j in [j for j in cache if last_use.get(j, -1) <= done_index]:
