@@ -1,7 +1,8 @@
 """Box geometry shared by the box2mask methods: boxes are ``[x, y, w, h]`` in pixels (x, y = top-left corner).
 
-Pixel convention: a box covers the pixel columns ``floor(x) .. ceil(x + w) - 1`` and rows ``floor(y) .. ceil(y + h) - 1``,
-so the tight box of a mask (``x = first column, w = last column - first column + 1``) covers exactly the mask's extent.
+Pixel convention: a box covers the pixel columns ``floor(x) .. ceil(x + w) - 1`` and the rows
+``floor(y) .. ceil(y + h) - 1``, so the tight box of a mask (``x = first column``,
+``w = last column - first column + 1``) covers exactly the mask's extent.
 """
 from __future__ import annotations
 

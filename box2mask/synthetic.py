@@ -3,9 +3,9 @@
 Each video has a static background texture (smooth, low-saturation clutter), one moving *target* with its own stripe
 texture and blob shape, and distractors of the *same* texture family (saturated stripes, their own colours and
 shapes, and hues at least a third of the colour circle away from the target's) that either stay still or move
-differently. Every distractor lies inside the target's box in some frames and outside it in others: from one frame a box cannot tell target from distractor, across frames it can, because
-only the target stays inside the box. The target is drawn in front of the distractors and is always fully visible,
-so its tight box exists in every frame.
+differently. Every distractor lies inside the target's box in some frames and outside it in others: from one frame
+a box cannot tell target from distractor, across frames it can, because only the target stays inside the box.
+The target is drawn in front of the distractors and is always fully visible, so its tight box exists in every frame.
 
 Everything is determined by the seed (numpy ``default_rng``); a 24-frame 160x120 video takes a few milliseconds.
 """
@@ -84,7 +84,8 @@ def _object_texture(rng: np.random.Generator, h: int, w: int, hue: float) -> np.
 
 def _blob_shape(rng: np.random.Generator, h: int, w: int, parts: int) -> np.ndarray:
     """A 0/1 blob of exactly ``h x w`` touching all four sides: the largest connected part of the union of ``parts``
-    random ellipses, cropped to its extent and resized. Several parts give irregular, partly concave shapes whose box holds background."""
+    random ellipses, cropped to its extent and resized. Several parts give irregular, partly concave shapes whose
+    box holds background."""
     big = 64
     canvas = np.zeros((big, big), dtype=np.uint8)
     for _ in range(parts):
@@ -141,7 +142,8 @@ def _trajectory(rng: np.random.Generator, n: int, size: Tuple[int, int], obj: Tu
     along = np.linspace(-dist / 2, dist / 2, n)[:, None] * direction
     if motion == "wobble":
         normal = np.array([-direction[1], direction[0]])
-        along = along + (0.12 * span.min() * np.sin(np.linspace(0, 2 * math.pi, n) * rng.uniform(1, 2)))[:, None] * normal
+        wave = 0.12 * span.min() * np.sin(np.linspace(0, 2 * math.pi, n) * rng.uniform(1, 2))
+        along = along + wave[:, None] * normal
     centre = lo + span / 2
     path = centre + along
     shift_lo = np.maximum(lo - path.min(axis=0), 0)
@@ -179,7 +181,10 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
     tw, th = int(base * rng.uniform(0.8, 1.25)), int(base * rng.uniform(0.8, 1.25))
     tw, th = max(min(tw, W - 4), 6), max(min(th, H - 4), 6)
     background = _background(rng, H, W)
-    t_shape = _blob_shape(rng, th, tw, int(rng.integers(3, 6)))
+    # The target shape with the largest empty part of its box out of a few tries: room for a distractor.
+    t_shape, (ex, ey, er) = max(((shape, _empty_spot(shape)) for shape in
+                                 (_blob_shape(rng, th, tw, int(rng.integers(3, 6))) for _ in range(8))),
+                                key=lambda item: item[1][2])
     t_hue = rng.random()
     t_tex = _object_texture(rng, th, tw, t_hue)
     centres = _trajectory(rng, num_frames, (W, H), (tw, th), motion, travel)
@@ -187,12 +192,11 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
 
     distractors = []
     for k in range(num_distractors):
-        # Sits in the largest empty part of the target's box at frame t_star (partly sticking out of it): static, or
-        # crossing that spot with its own velocity.
+        # An ellipse that fits the largest empty part of the target's box at frame t_star (fully inside the box,
+        # beside the target): static there, or crossing that spot with its own velocity.
         t_star = int(rng.integers(int(0.25 * num_frames), max(int(0.75 * num_frames), int(0.25 * num_frames) + 1)))
-        ex, ey, er = _empty_spot(t_shape)
-        side = float(np.clip(3.0 * er, 0.35 * min(tw, th), 0.7 * min(tw, th)))
-        dw, dh = max(int(side * rng.uniform(0.8, 1.25)), 3), max(int(side * rng.uniform(0.8, 1.25)), 3)
+        side = max(1.9 * er, 4.0)
+        dw, dh = max(int(side * rng.uniform(0.75, 1.0)), 3), max(int(side * rng.uniform(0.75, 1.0)), 3)
         spot = t_tops[t_star] + np.array([ex, ey])
         moving = distractor_motion == "moving" or (distractor_motion == "mixed" and k % 2 == 1)
         if moving:
@@ -203,7 +207,7 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
             vel = np.zeros(2)
         d_centres = spot + (np.arange(num_frames) - t_star)[:, None] * vel
         d_tex = _object_texture(rng, dh, dw, (t_hue + rng.uniform(0.33, 0.67)) % 1.0)
-        distractors.append((_blob_shape(rng, dh, dw, int(rng.integers(1, 3))), d_tex,
+        distractors.append((_blob_shape(rng, dh, dw, 1), d_tex,
                             np.round(d_centres - np.array([dw, dh]) / 2).astype(int)))
 
     frames = np.empty((num_frames, H, W, 3), dtype=np.uint8)

@@ -37,6 +37,8 @@ def grabcut(image: np.ndarray, init: np.ndarray, iterations: int) -> np.ndarray:
 
     GrabCut needs samples of both classes to fit its colour models; when ``init`` has no (probable) background or
     no (probable) foreground pixel the init itself is returned (its foreground part) without running it.
+    OpenCV seeds the k-means start of the colour models from its global random generator; it is reset before every
+    run so that the result depends on the input only.
     """
     fg = (init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)
     if not fg.any() or fg.all() or iterations < 1:
@@ -45,5 +47,6 @@ def grabcut(image: np.ndarray, init: np.ndarray, iterations: int) -> np.ndarray:
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(image[..., ::-1])
+    cv2.setRNGSeed(0)
     cv2.grabCut(bgr, mask, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
     return ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
