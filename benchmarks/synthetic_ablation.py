@@ -212,8 +212,10 @@ def rows(cfg: Config, checkpoint: Path) -> List[Row]:
                            dict(stanet, num_frames=t, refine=refine), f"STANet, {'refined' if refine else 'first pass'}",
                            t, refine))
     if cfg.references:
-        out += [Row("classic_default", "classic", {}, "classic (no weights, defaults: T=5, delta=5)"),
-                Row("grabcut", "grabcut", {}, "GrabCut (single frame)"),
+        # the classic default is T = 5, delta = 5; its T = 1 variant measures the multi-frame gain without learning
+        out += [Row("classic_T1", "classic", {"num_frames": 1}, "classic (no weights), single frame", 1),
+                Row("classic_default", "classic", {}, "classic (no weights), default", 5),
+                Row("grabcut", "grabcut", {}, "GrabCut (single frame)", 1),
                 Row("box", "box", {}, "filled box")]
     return out
 
@@ -254,7 +256,7 @@ def evaluate_row(cfg: Config, row: Row, manifest: Dict) -> Tuple[pd.DataFrame, p
 def summarize_row(row: Row, table: pd.DataFrame, per_frame: pd.DataFrame) -> Dict:
     """The table line of one setting (J, F: DAVIS means over the objects; J split by ambiguous/clear frames)."""
     amb = per_frame["ambiguous"].astype(bool)
-    return {"key": row.key, "method": row.label, "T": row.num_frames, "refine": row.refine,
+    return {"key": row.key, "family": row.method, "method": row.label, "T": row.num_frames, "refine": row.refine,
             "J": float(table["J_mean"].mean()), "F": float(table["F_mean"].mean()),
             "J_ambiguous": float(per_frame.loc[amb, "J"].mean()) if amb.any() else float("nan"),
             "J_clear": float(per_frame.loc[~amb, "J"].mean()) if (~amb).any() else float("nan"),
@@ -271,6 +273,51 @@ def paired_difference(a: pd.DataFrame, b: pd.DataFrame) -> Tuple[float, float]:
     return float(diff.mean()), se
 
 
+def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int = 5, step: int = 5) -> Dict:
+    """Which decoder input the trained first pass relies on. For every ``step``-th frame of the test videos (window
+    of ``num_frames``, the evaluation's delta and learner steps): the fraction of pixels inside the target's box
+    whose first-pass mask flips when the multi-frame encoding s_t is zeroed, when the single-frame encoding m_t is
+    zeroed, and when s_t is aggregated from the target frame alone (T = 1); and mean |s_t| / mean |m_t|."""
+    from box2mask.evaluation import object_boxes
+    from box2mask.windows import window_frames
+    from ltr.admin.loading import load_network
+    from pytracking.features.preprocessing import numpy_to_torch
+    from pytracking.libs.box_to_mask import crop_around_box, normalise, resolve_input_format
+
+    net = load_network(str(checkpoint)).eval()
+    size, fmt = (cfg.crop[1], cfg.crop[0]), resolve_input_format(net)
+    root = Path(cfg.workspace) / "data" / "test"
+    flips: Dict[str, List[float]] = {"s_zeroed": [], "m_zeroed": [], "s_from_T1": []}
+    ratio = []
+    with torch.inference_mode():
+        for name in manifest["names"]:
+            seq = load_sequence(root, name)
+            boxes, _ = object_boxes(seq.labels, 1)
+            n = len(seq.labels)
+            crops = [crop_around_box(numpy_to_torch(seq.video[j]), boxes[j], SYNTHETIC.search_area_factor, size)
+                     for j in range(n)]
+            feat = net.extract_backbone_features(normalise(torch.cat([c.image for c in crops]), fmt))
+            enc = net.encode_frames(feat, torch.stack([c.box for c in crops]).view(-1, 1, 4), size)
+            for t in range(0, n, step):
+                win = window_frames(t, range(n), num_frames, cfg.interval)
+                k = win.index(t)
+                x, e, w = (enc[key][win] for key in ("x", "e", "w"))
+                m = enc["m"][t:t + 1]
+                s = net.aggregate(x, e, w, num_iter=cfg.learner_iterations)[k:k + 1]
+                s1 = net.aggregate(x[k:k + 1], e[k:k + 1], w[k:k + 1], num_iter=cfg.learner_iterations)
+                f_t = {key: v[t:t + 1] for key, v in feat.items()}
+                y = net.decode(m, s, f_t, size) > 0
+                bx, by, bw, bh = (int(v) for v in crops[t].box.round())
+                inside = (slice(max(by, 0), max(by + bh, 0)), slice(max(bx, 0), max(bx + bw, 0)))
+                for key, (mm, ss) in {"s_zeroed": (m, torch.zeros_like(s)), "m_zeroed": (torch.zeros_like(m), s),
+                                      "s_from_T1": (m, s1)}.items():
+                    other = net.decode(mm, ss, f_t, size) > 0
+                    flips[key].append(float((y != other)[0, 0][inside].float().mean()))
+                ratio.append(float(s.abs().mean() / m.abs().mean().clamp_min(1e-12)))
+    return dict({k: float(np.mean(v)) for k, v in flips.items()}, s_over_m=float(np.mean(ratio)),
+                windows=len(ratio), num_frames=num_frames)
+
+
 # ------------------------------------------------------------------------------------------------ the report
 def plot(summary: pd.DataFrame, path: Path) -> None:
     """J vs T of the STANet passes (all frames / ambiguous frames), reference methods as horizontal lines."""
@@ -281,15 +328,18 @@ def plot(summary: pd.DataFrame, path: Path) -> None:
     from ltr.admin.fileio import atomic_path
 
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
-    stanet = summary[summary["T"].notna()]
-    refs = summary[summary["T"].isna()]
+    stanet = summary[summary["family"] == "stanet"]
+    classic = summary[summary["family"] == "classic"].sort_values("T")
+    refs = summary[summary["family"].isin(["grabcut", "box"])]
     for ax, col, title in zip(axes, ("J", "J_ambiguous"), ("all frames", "ambiguous frames")):
         for refine, style in ((False, "o--"), (True, "s-")):
             part = stanet[stanet["refine"] == refine].sort_values("T")
             ax.plot(part["T"], part[col], style, label="STANet " + ("refined" if refine else "first pass"))
-        for (_, r), ls, colour in zip(refs.iterrows(), (":", "-.", (0, (1, 3))), ("tab:green", "tab:red", "grey")):
+        if len(classic):
+            ax.plot(classic["T"], classic[col], "^:", color="tab:green", label="classic (no weights)")
+        for (_, r), ls, colour in zip(refs.iterrows(), ("-.", ":"), ("tab:red", "grey")):
             ax.axhline(r[col], color=colour, linestyle=ls, linewidth=1.2, label=r["method"])
-        ax.set_xticks(sorted(stanet["T"].unique()))
+        ax.set_xticks(sorted(set(stanet["T"]) | set(classic["T"])))
         ax.set_xlabel("T (frames per window)")
         ax.set_title(f"J, {title}", fontsize=10)
         ax.grid(alpha=0.3)
@@ -339,7 +389,7 @@ def _notes(doc: Path) -> str:
 
 
 def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record: Dict, summary: pd.DataFrame,
-           checks: List[str], timings: Dict[str, float], info: Dict[str, str]) -> str:
+           checks: List[str], timings: Dict[str, float], info: Dict[str, str], probe: Dict) -> str:
     """The Markdown report (``docs/evidence.md``)."""
     test = manifests["test"]
     facts = [f for name in test["names"] for f in zip(*(test["facts"][name][k] for k in
@@ -394,6 +444,14 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record:
     lines += ["", f"![J vs T]({plot_rel})", "", "## Checks (expected: T = 5 clearly above T = 1, refinement not "
               "worse)", ""]
     lines += [f"* {c}" for c in checks]
+    lines += ["", "## Which decoder input does the trained network use?", "",
+              f"STANet's decoder reads cat[m_t, s_t]: m_t from the single-frame box encoder, s_t from the multi-frame "
+              f"aggregation. On {probe['windows']} test windows (T = {probe['num_frames']}, delta = {cfg.interval}), "
+              "the share of pixels inside the target's box whose first-pass mask flips when",
+              "", f"* s_t is set to zero: {100 * probe['s_zeroed']:.2f} %",
+              f"* m_t is set to zero: {100 * probe['m_zeroed']:.2f} %",
+              f"* s_t is aggregated from the target frame alone (T = 1): {100 * probe['s_from_T1']:.2f} %", "",
+              f"Mean |s_t| / mean |m_t| = {probe['s_over_m']:.3f}. (`probe_paths` in the script.)"]
     lines += ["", "## Interpretation", "", _notes(Path(cfg.doc)), "", "## Reproduce", "", "```",
               "python " + " ".join(["benchmarks/synthetic_ablation.py"] + list(argv)), "```", "",
               "The workspace keeps data, checkpoints and per-sequence results; rerunning the command reuses every "
@@ -414,7 +472,7 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record:
 def checks(summary: pd.DataFrame, tables: Dict[str, pd.DataFrame]) -> List[str]:
     """The issue's expectations, measured: T = 5 (or the largest T) vs T = 1 and refined vs first pass, as paired
     differences over the test videos (mean +- standard error, in J points)."""
-    ts = sorted(int(t) for t in summary["T"].dropna().unique())
+    ts = sorted(int(t) for t in summary.loc[summary["family"] == "stanet", "T"].unique())
     if len(ts) < 2:
         return ["(fewer than two values of T: nothing to compare)"]
     lo, hi = ts[0], (5 if 5 in ts else ts[-1])
@@ -440,6 +498,11 @@ def checks(summary: pd.DataFrame, tables: Dict[str, pd.DataFrame]) -> List[str]:
     for t in ts:
         mean, se = paired_difference(tables[f"stanet_T{t}_refined"], tables[f"stanet_T{t}_first"])
         out.append(f"Refinement at T = {t}: {100 * mean:+.1f} +- {100 * se:.1f} J ({verdict(mean, se)}).")
+    if "classic_default" in tables and "classic_T1" in tables:
+        mean, se = paired_difference(tables["classic_default"], tables["classic_T1"])
+        amb = by_key.loc["classic_default", "J_ambiguous"] - by_key.loc["classic_T1", "J_ambiguous"]
+        out.append(f"Classic (no weights), T = 5 vs T = 1: {100 * mean:+.1f} +- {100 * se:.1f} J ({verdict(mean, se)})"
+                   f"; ambiguous frames {100 * amb:+.1f}.")
     return out
 
 
@@ -502,8 +565,13 @@ def main(argv: Optional[Sequence[str]] = None) -> pd.DataFrame:
                 load_train=load)
     timings = {"data": sum(m.get("seconds", 0.0) for m in manifests.values()), "train": record["seconds"],
                "eval": float(summary["seconds"].sum())}
+    probe_path = Path(cfg.workspace) / "probe.json"
+    probe = json.loads(probe_path.read_text()) if probe_path.is_file() else {}
+    if probe.get("checkpoint") != checkpoint.name:
+        probe = dict(probe_paths(cfg, checkpoint, manifests["test"]), checkpoint=checkpoint.name)
+        atomic_write_text(probe_path, json.dumps(probe, indent=1) + "\n")
     plot(summary, Path(cfg.plot))
-    text = render(cfg, argv, manifests, record, summary, checks(summary, tables), timings, info)
+    text = render(cfg, argv, manifests, record, summary, checks(summary, tables), timings, info, probe)
     Path(cfg.doc).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(cfg.doc), text)
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -36,8 +36,8 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
     args = mini_args(tmp_path)
     summary = sa.main(args)
     ws = tmp_path / "ws"
-    keys = ["stanet_T1_first", "stanet_T1_refined", "stanet_T3_first", "stanet_T3_refined", "classic_default",
-            "grabcut", "box"]
+    keys = ["stanet_T1_first", "stanet_T1_refined", "stanet_T3_first", "stanet_T3_refined", "classic_T1",
+            "classic_default", "grabcut", "box"]
     assert list(summary["key"]) == keys
     assert summary[["J", "F", "J_ambiguous", "J_clear"]].apply(lambda c: c.between(0, 1)).all().all()
 
@@ -73,14 +73,24 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
     first = summary.set_index("key").loc["stanet_T3_first"]
     assert f"| STANet, first pass | 3 | {100 * first['J']:.1f} | {100 * first['J_ambiguous']:.1f} |" in doc
     assert "T = 3 vs T = 1" in doc and "Refinement at T = 3" in doc and "![J vs T](plot.png)" in doc
+    assert "Classic (no weights), T = 5 vs T = 1" in doc
     assert "--iterations 2" in doc and "seeds 100000..100001" in doc
     assert (tmp_path / "docs" / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the decoder-input probe: shares in [0, 1]; with a one-frame window s_t *is* the single-frame aggregation
+    probe = json.loads((ws / "probe.json").read_text())
+    assert probe["checkpoint"] == checkpoint.name and probe["windows"] == 2 * 2  # every 5th of 8 frames, 2 videos
+    assert all(0.0 <= probe[k] <= 1.0 for k in ("s_zeroed", "m_zeroed", "s_from_T1"))
+    assert "s_t is set to zero: " in doc
+    manifest = json.loads((ws / "data" / "test" / "manifest.json").read_text())
+    assert sa.probe_paths(cfg, checkpoint, manifest, num_frames=1)["s_from_T1"] == 0.0
 
     # a rerun reuses data, checkpoint and results, and keeps the hand-written notes
     notes = "<!-- notes -->\nMy interpretation.\n<!-- /notes -->"
     (tmp_path / "docs" / "evidence.md").write_text(doc.replace(sa._notes(tmp_path / "nowhere.md"), notes))
-    stamps = {p: p.stat().st_mtime_ns for p in [checkpoint, ws / "data" / "test" / "manifest.json",
-                                                  ws / "eval" / "stanet_T3_refined" / "test100001.csv"]}
+    reused = [checkpoint, ws / "data" / "test" / "manifest.json", ws / "probe.json",
+              ws / "eval" / "stanet_T3_refined" / "test100001.csv"]
+    stamps = {p: p.stat().st_mtime_ns for p in reused}
     again = sa.main(args)
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     pd.testing.assert_frame_equal(again, summary)
