@@ -33,19 +33,21 @@ SWEEPABLE: Dict[str, tuple] = {
 }
 
 
-def add_method_arguments(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
-    """``--method``, ``--checkpoint`` and the common method options (shared by predict / evaluate)."""
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--method``, ``--checkpoint`` and the common method options, as strings that may hold comma-separated lists
+    for ``--ablation`` (the other commands use :mod:`box2mask.commands.method_args`, which types them)."""
     parser.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
                         help=f"box-to-mask method (default: {DEFAULT_METHOD}; 'stanet' needs --checkpoint)")
     parser.add_argument("--checkpoint", help="network checkpoint for --method stanet")
-    suffix = " (comma-separated list with --ablation)" if sweep else ""
+    suffix = " (comma-separated list with --ablation)"
     parser.add_argument("--num-frames", help="T, frames per window" + suffix)
     parser.add_argument("--interval", help="delta, spacing of the window frames" + suffix)
     parser.add_argument("--iterations", help="refinement / optimiser iterations" + suffix)
     parser.add_argument("--sample-scale", help="crop size relative to the box" + suffix)
+    parser.add_argument("--device", help="stanet: cpu / cuda (default: cuda when available)")
 
 
-def method_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[str, list]:
+def sweep_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[str, list]:
     """Parsed option lists ``{name: [values]}`` for the options given on the command line."""
     out: Dict[str, list] = {}
     for name, (flag, kind) in SWEEPABLE.items():
@@ -63,8 +65,10 @@ def method_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[
 
 
 def method_builder(args: argparse.Namespace) -> Callable:
-    """``build(**options)`` for ``args.method`` (adds ``checkpoint`` when given)."""
+    """``build(**options)`` for ``args.method`` (adds ``checkpoint`` and, for stanet, ``device`` when given)."""
     extra = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    if args.method == "stanet" and args.device:
+        extra["device"] = args.device
     return lambda **options: build_method(args.method, **extra, **options)
 
 
@@ -74,7 +78,7 @@ def register(subparsers) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="DAVIS-layout root (JPEGImages/480p, Annotations/480p)")
     p.add_argument("--sequences", help="comma-separated sequence names (default: the split list or all)")
-    add_method_arguments(p, sweep=True)
+    add_sweep_arguments(p)
     p.add_argument("--frame-step", type=int, default=1,
                    help="segment and score every K-th frame (the others still serve as context)")
     p.add_argument("--ablation", action="store_true", help="sweep the comma-separated option lists, one table")
@@ -96,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sequences: Optional[List[str]] = [s for s in args.sequences.split(",") if s] if args.sequences else None
-    options = method_options(args, allow_lists=args.ablation)
+    options = sweep_options(args, allow_lists=args.ablation)
     settings = {"data": str(Path(args.data).resolve()), "method": args.method, "checkpoint": args.checkpoint,
+                "device": args.device,
                 "options": options, "frame_step": args.frame_step, "sequences": sequences,
                 "ablation": bool(args.ablation)}
     _check_settings(out, settings)

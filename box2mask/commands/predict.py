@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from box2mask.boxfile import read_box_file, read_flag_file
-from box2mask.commands.evaluate import add_method_arguments, method_builder, method_options
+from box2mask.commands.method_args import add_method_arguments, method_from_args
 from box2mask.predictor import Box2MaskPredictor
 from box2mask.video import VideoFrames
 from ltr.data.image_io import write_indexed_png
@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
         logger.info("All %d masks already exist in %s (use --overwrite to recompute)", len(video), out)
         return 0
     logger.info("%s: %d of %d frames to do", video.name, len(targets), len(video))
-    options = {k: v[0] for k, v in method_options(args).items()}
-    predictor = Box2MaskPredictor(method_builder(args)(**options))
+    predictor = Box2MaskPredictor(method_from_args(args))
     for index, mask in predictor.propagate(video, boxes, absent=absent, targets=targets, seq_name=video.name,
                                            progress=not args.quiet, on_bad_box=args.on_bad_box):
         write_indexed_png(out / f"{video.frame_name(index)}.png", mask)
