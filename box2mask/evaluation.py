@@ -5,7 +5,8 @@ binary PNGs for 2016, palette PNGs with several objects for 2017), sequence list
 <split>.txt``, else ``ROOT/sequences.txt``, else every folder of ``JPEGImages/480p``.
 
 Protocol: for every object of a sequence, the box of a frame is the tight box of the object's ground-truth mask
-(absent where the object is not in that frame); each object is predicted separately from its own boxes, the
+(absent where the object is not in that frame: an empty ground-truth mask; such frames score J = F = 1 when the
+prediction is empty too, as in DAVIS; a sequence without any object is an error); each object is predicted separately from its own boxes, the
 object masks are merged into one label map per frame (a pixel claimed by several objects goes to the one with the
 smaller box: a small object inside a big one's box is usually in front of it), and J / F are computed per object
 with :func:`pytracking.analysis.vos_metrics.sequence_scores` on the target frames (every ``frame_step``-th frame;
@@ -128,17 +129,23 @@ def evaluate_sequence(method: MaskMethod, seq: DavisSequence, frame_step: int = 
                       progress: bool = False) -> Tuple[pd.DataFrame, Dict[int, np.ndarray]]:
     """Predict every object of ``seq`` from its GT boxes and score it; returns the per-object table (with a
     ``sequence`` column) and the merged predicted label maps of the target frames."""
+    if not seq.object_ids:
+        raise DatasetError(f"Sequence '{seq.name}': no object in any annotation (all masks are empty)")
     n = len(seq.labels)
     targets = list(range(0, n, max(int(frame_step), 1)))
     predictor = Box2MaskPredictor(method)
     height, width = seq.labels[0].shape
     merged = {t: np.zeros((height, width), dtype=np.uint8) for t in targets}
-    claim = {t: np.full((height, width), np.inf) for t in targets}  # box area of the object owning each pixel
+    claim: Dict[int, np.ndarray] = {}  # per target frame: box area of the object owning each pixel (float32)
     for obj in seq.object_ids:
         boxes, absent = object_boxes(seq.labels, obj)
         for t, mask in predictor.propagate(seq.video, boxes, absent=absent, targets=targets, seq_name=seq.name,
                                            progress=progress):
-            area = boxes[t, 2] * boxes[t, 3] if not absent[t] else np.inf
+            if absent[t] or not mask.any():
+                continue
+            area = np.float32(boxes[t, 2] * boxes[t, 3])
+            if t not in claim:
+                claim[t] = np.full((height, width), np.inf, dtype=np.float32)
             take = (mask > 0) & (area < claim[t])
             merged[t][take] = obj
             claim[t][take] = area

@@ -37,6 +37,8 @@ def grabcut(image: np.ndarray, init: np.ndarray, iterations: int) -> np.ndarray:
 
     GrabCut needs samples of both classes to fit its colour models; when ``init`` has no (probable) background or
     no (probable) foreground pixel the init itself is returned (its foreground part) without running it.
+    If GrabCut labels every pixel background (it can collapse on tiny boxes or flat colours), the start's
+    foreground is returned instead: a box always holds some of the object, an empty mask is certainly wrong.
     OpenCV seeds the k-means start of the colour models from its global random generator; it is reset before every
     run so that the result depends on the input only.
     """
@@ -49,4 +51,8 @@ def grabcut(image: np.ndarray, init: np.ndarray, iterations: int) -> np.ndarray:
     bgr = np.ascontiguousarray(image[..., ::-1])
     cv2.setRNGSeed(0)
     cv2.grabCut(bgr, mask, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
-    return ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
+    out = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    if not out.any():
+        logger.debug("GrabCut removed all foreground; returning its start")
+        out = fg
+    return out.astype(np.uint8)

@@ -16,9 +16,12 @@ For each target frame t (every valid frame; the window shifts one frame at a tim
    models are thus learned from all T frames; the target frame's part of the result is the mask. Finally, parts
    of the mask whose mean score is low compared to the whole mask are dropped (``filter_components``).
 
-Measured on davis2016-dev (benchmarks/classic_speed.py): the score separates object from background inside the
-box with a pixel AUC of about 0.83 from one frame and 0.88 from T = 5 frames; using it to pick GrabCut's
-*probable* background start is safe, while harder uses (fixed background, Otsu-threshold starts) cost 4-8 J there.
+Why the score only *seeds* GrabCut: on real video the hand-crafted score separates object from background inside
+the box only moderately (colour and neighbourhood colour cannot tell every object part from similar background), so
+using it as a hard constraint or an aggressive threshold deletes object parts; as the probable-background start it
+helps where it is right (e.g. a distractor seen outside the box in other frames) and GrabCut's own colour models
+and smoothness correct it elsewhere. ``benchmarks/classic_speed.py`` measures the method against single-frame
+GrabCut and its own T = 1 form.
 """
 from __future__ import annotations
 
@@ -178,8 +181,9 @@ class ClassicMethod:
         region[...] = cv2.GC_PR_FGD
         if self.use_score:
             inside = score[y0:y1, x0:x1]
-            region[(inside < self.score_threshold) & (inside <= np.quantile(inside, self.bg_quantile))] = \
-                cv2.GC_PR_BGD
+            low = (inside < self.score_threshold) & (inside <= np.quantile(inside, self.bg_quantile))
+            if not low.all():  # (ties on tiny boxes) keep some probable foreground
+                region[low] = cv2.GC_PR_BGD
         return init
 
     # ---- one window ----------------------------------------------------------------------------------------
@@ -207,4 +211,7 @@ class ClassicMethod:
             fg = filter_components(fg, target_score, self.component_ratio)
         if (tw, th) != (w0, h0):
             fg = (cv2.resize(fg.astype(np.float32), (w0, h0), interpolation=cv2.INTER_LINEAR) >= 0.5).astype(np.uint8)
+        if not fg.any():  # a box always holds some object: never return an empty mask for a valid box
+            bx0, by0, bx1, by1 = target.box
+            fg[by0:by1, bx0:bx1] = 1
         return fg

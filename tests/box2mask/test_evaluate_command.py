@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from box2mask.evaluation import DatasetError, list_sequences, load_sequence, object_boxes
+from box2mask.evaluation import DatasetError, evaluate_sequence, list_sequences, load_sequence, object_boxes
+from box2mask.methods import build_method
 from box2mask.synthetic import make_video
 from ltr.admin.cli import run_cli
 from ltr.data.image_io import write_image, write_indexed_png
@@ -174,3 +175,31 @@ def test_missing_annotation_named(davis2016):
     (root / "Annotations" / "480p" / "cows" / "00003.png").unlink()
     with pytest.raises(DatasetError, match=r"Sequence 'cows': frame 3 has no annotation"):
         load_sequence(root, "cows")
+
+
+def test_empty_ground_truth(davis2016, tmp_path):
+    root, _ = davis2016
+    # An empty GT mask in one frame: the object is absent there, gets no box, and an empty prediction scores 1.
+    cv2.imwrite(str(root / "Annotations" / "480p" / "bear" / "00002.png"), np.zeros((48, 64), np.uint8))
+    seq = load_sequence(root, "bear")
+    boxes, absent = object_boxes(seq.labels, 1)
+    assert absent.tolist() == [False, False, True, False, False, False]
+    table, merged = evaluate_sequence(build_method("box"), seq)
+    assert not merged[2].any()
+    # Every mask empty: the sequence has no object, which is reported rather than silently scored.
+    for p in (root / "Annotations" / "480p" / "cows").iterdir():
+        cv2.imwrite(str(p), np.zeros((48, 64), np.uint8))
+    with pytest.raises(DatasetError, match="Sequence 'cows': no object in any annotation"):
+        evaluate("--data", root, "--method", "box", "--out", tmp_path / "o")
+
+
+def test_overlapping_objects_go_to_the_smaller_box():
+    from box2mask.evaluation import DavisSequence
+    from box2mask.video import VideoFrames
+    lab = np.zeros((30, 40), np.uint8)
+    lab[5:25, 5:35] = 1          # big object, box 30x20
+    lab[10:15, 10:20] = 2        # small object in front of it, box 10x5
+    seq = DavisSequence("overlap", VideoFrames([np.zeros((30, 40, 3), np.uint8)] * 2), [lab, lab])
+    table, merged = evaluate_sequence(build_method("box"), seq)
+    assert np.array_equal(merged[0], lab)   # the filled boxes reproduce the label map exactly
+    assert table.J_mean.tolist() == [1.0, 1.0]

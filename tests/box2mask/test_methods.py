@@ -64,6 +64,17 @@ def test_ridge_recovers_a_linear_map():
         solve_ridge([], 1.0)
 
 
+def test_tiny_and_full_boxes_never_give_empty_masks():
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (60, 80, 3), dtype=np.uint8) for _ in range(4)]
+    for box in ([10, 10, 1, 1], [10, 10, 2, 2], [79, 59, 1, 1], [0, 0, 80, 1], [0, 0, 80, 60]):
+        for name in ("grabcut", "classic"):
+            masks = Box2MaskPredictor(build_method(name)).predict(frames, [box] * 4)
+            x, y, w, h = box
+            assert masks[0][y:y + h, x:x + w].any(), (name, box)
+            assert masks[0].sum() == masks[0][y:y + h, x:x + w].sum(), (name, box)  # nothing outside the box
+
+
 def test_grabcut_wrapper_degenerate_inits():
     img = np.zeros((10, 10, 3), np.uint8)
     init = np.full((10, 10), 3, np.uint8)     # all probable foreground: no background samples
