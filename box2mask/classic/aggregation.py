@@ -7,6 +7,8 @@ confidences ``w_t`` (outside: certain, inside: uncertain). Each frame contribute
 ``A_t = X_t^T W_t^2 X_t / n_t`` and ``c_t = X_t^T W_t^2 e_t / n_t`` (averaged over its pixels, so frames of
 different crop sizes weigh the same); the solution is ``z = (1/T sum A_t + lambda I)^-1 (1/T sum c_t)``. Because the
 terms of a frame do not depend on the window, they are computed once per frame and reused by every window.
+The products run in torch (float64), which keeps its speed when the machine's cores are shared, unlike numpy's
+multi-threaded BLAS.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import torch
 
 __all__ = ["NormalTerms", "frame_terms", "solve_ridge"]
 
@@ -28,11 +31,12 @@ class NormalTerms:
 
 def frame_terms(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> NormalTerms:
     """Terms of one frame from ``features (n, D)``, ``labels (n,)`` and confidences ``weights (n,)``."""
-    x = np.asarray(features, np.float64)
-    w2 = np.square(np.asarray(weights, np.float64)).reshape(-1)
+    x = torch.from_numpy(np.asarray(features, np.float64))
+    w2 = torch.from_numpy(np.square(np.asarray(weights, np.float64)).reshape(-1))
+    e = torch.from_numpy(np.asarray(labels, np.float64).reshape(-1))
     n = max(x.shape[0], 1)
     xw = x * w2[:, None]
-    return NormalTerms(A=(xw.T @ x) / n, c=(xw.T @ np.asarray(labels, np.float64).reshape(-1)) / n)
+    return NormalTerms(A=(xw.T @ x).numpy() / n, c=(xw.T @ e).numpy() / n)
 
 
 def solve_ridge(terms: Sequence[NormalTerms], lam: float) -> np.ndarray:
@@ -42,4 +46,4 @@ def solve_ridge(terms: Sequence[NormalTerms], lam: float) -> np.ndarray:
     A = sum(t.A for t in terms) / len(terms)
     c = sum(t.c for t in terms) / len(terms)
     A = A + lam * np.eye(A.shape[0])
-    return np.linalg.solve(A, c)
+    return torch.linalg.solve(torch.from_numpy(A), torch.from_numpy(c)).numpy()

@@ -1,11 +1,15 @@
 """Hand-crafted per-pixel features for the classic method: colour, neighbourhood colour and local texture, lifted by
-random Fourier features so that a *linear* ridge regression on them acts like a kernel regression on appearance."""
+random Fourier features so that a *linear* ridge regression on them acts like a kernel regression on appearance.
+
+The matrix products run in torch: numpy's multi-threaded BLAS slows down by an order of magnitude when the machine's
+cores are shared with other processes, torch's thread pool does not (and follows ``torch.set_num_threads``)."""
 from __future__ import annotations
 
 import math
 
 import cv2
 import numpy as np
+import torch
 
 __all__ = ["pixel_features", "RandomFourierFeatures", "NUM_PIXEL_FEATURES"]
 
@@ -45,17 +49,16 @@ class RandomFourierFeatures:
         weights = np.ones(in_dim, np.float32) if channel_weights is None else np.asarray(channel_weights, np.float32)
         if weights.shape != (in_dim,):
             raise ValueError(f"channel_weights must have {in_dim} entries, got {weights.shape}")
-        self.W = (rng.normal(0.0, 1.0, (in_dim, num_features)) / bandwidth * weights[:, None]).astype(np.float32)
-        self.b = rng.uniform(0.0, 2.0 * math.pi, num_features).astype(np.float32)
-        self.scale = np.float32(math.sqrt(2.0 / num_features))
+        self.W = torch.from_numpy((rng.normal(0.0, 1.0, (in_dim, num_features)) / bandwidth
+                                   * weights[:, None]).astype(np.float32))
+        self.b = torch.from_numpy(rng.uniform(0.0, 2.0 * math.pi, num_features).astype(np.float32))
+        self.scale = math.sqrt(2.0 / num_features)
         self.dim = num_features + 1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """``(n, in_dim)`` -> float32 ``(n, num_features + 1)``."""
-        proj = np.asarray(x, np.float32) @ self.W
-        proj += self.b
-        out = np.empty((proj.shape[0], self.dim), np.float32)
-        np.cos(proj, out=out[:, :-1])
-        out[:, :-1] *= self.scale
-        out[:, -1] = 1.0
-        return out
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        out = torch.ones((xt.shape[0], self.dim), dtype=torch.float32)
+        torch.addmm(self.b, xt, self.W, out=out[:, :-1])
+        out[:, :-1].cos_().mul_(self.scale)
+        return out.numpy()

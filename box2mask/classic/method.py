@@ -33,6 +33,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 import cv2
 import numpy as np
+import torch
 
 from box2mask.boxes import box_to_rect, crop_rect
 from box2mask.classic.aggregation import NormalTerms, frame_terms, solve_ridge
@@ -166,7 +167,8 @@ class ClassicMethod:
         h, w = frame.features.shape[:2]
         step = max(1, int(math.sqrt(h * w / SCORE_SAMPLES)))
         feats = frame.features[::step, ::step]
-        s = (self.lift(feats.reshape(-1, feats.shape[-1])) @ z.astype(np.float32)).reshape(feats.shape[:2])
+        phi = torch.from_numpy(self.lift(feats.reshape(-1, feats.shape[-1])))
+        s = (phi @ torch.from_numpy(z.astype(np.float32))).numpy().reshape(feats.shape[:2])
         return np.clip(cv2.resize(s.astype(np.float32), size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
     def _init(self, frame: _Frame, score: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
