@@ -6,10 +6,10 @@ binary PNGs for 2016, palette PNGs with several objects for 2017), sequence list
 
 Protocol: for every object of a sequence, the box of a frame is the tight box of the object's ground-truth mask
 (absent where the object is not in that frame: an empty ground-truth mask; such frames score J = F = 1 when the
-prediction is empty too, as in DAVIS; a sequence without any object is an error); each object is predicted separately from its own boxes, the
-object masks are merged into one label map per frame (a pixel claimed by several objects goes to the one with the
-smaller box: a small object inside a big one's box is usually in front of it), and J / F are computed per object
-with :func:`pytracking.analysis.vos_metrics.sequence_scores` on the target frames (every ``frame_step``-th frame;
+prediction is empty too, as in DAVIS; a sequence without any object is an error). Each object is predicted
+separately from its own boxes, the object masks are merged into one label map per frame (a pixel claimed by several
+objects goes to the one with the smaller box: a small object inside a big one's box is usually in front of it),
+and J / F are computed per object with :func:`pytracking.analysis.vos_metrics.sequence_scores` on the target frames (every ``frame_step``-th frame;
 the methods may still use the other frames as context). Nothing is written into the data folder.
 """
 from __future__ import annotations
