@@ -493,15 +493,15 @@ def checks(summary: pd.DataFrame, tables: Dict[str, pd.DataFrame]) -> List[str]:
         mean, se = paired_difference(tables[a], tables[b])
         amb = by_key.loc[a, "J_ambiguous"] - by_key.loc[b, "J_ambiguous"]
         clear = by_key.loc[a, "J_clear"] - by_key.loc[b, "J_clear"]
-        out.append(f"STANet {name}, T = {hi} vs T = {lo}: {100 * mean:+.1f} +- {100 * se:.1f} J "
-                   f"({verdict(mean, se)}); ambiguous frames {100 * amb:+.1f}, clear frames {100 * clear:+.1f}.")
+        out.append(f"STANet {name}, T = {hi} vs T = {lo}: {100 * mean:+.2f} +- {100 * se:.2f} J "
+                   f"({verdict(mean, se)}); ambiguous frames {100 * amb:+.2f}, clear frames {100 * clear:+.2f}.")
     for t in ts:
         mean, se = paired_difference(tables[f"stanet_T{t}_refined"], tables[f"stanet_T{t}_first"])
-        out.append(f"Refinement at T = {t}: {100 * mean:+.1f} +- {100 * se:.1f} J ({verdict(mean, se)}).")
+        out.append(f"Refinement at T = {t}: {100 * mean:+.2f} +- {100 * se:.2f} J ({verdict(mean, se)}).")
     if "classic_default" in tables and "classic_T1" in tables:
         mean, se = paired_difference(tables["classic_default"], tables["classic_T1"])
         amb = by_key.loc["classic_default", "J_ambiguous"] - by_key.loc["classic_T1", "J_ambiguous"]
-        out.append(f"Classic (no weights), T = 5 vs T = 1: {100 * mean:+.1f} +- {100 * se:.1f} J ({verdict(mean, se)})"
+        out.append(f"Classic (no weights), T = 5 vs T = 1: {100 * mean:+.2f} +- {100 * se:.2f} J ({verdict(mean, se)})"
                    f"; ambiguous frames {100 * amb:+.1f}.")
     return out
 
