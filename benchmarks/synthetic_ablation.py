@@ -320,7 +320,7 @@ def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int =
 
 # ------------------------------------------------------------------------------------------------ the report
 def plot(summary: pd.DataFrame, path: Path) -> None:
-    """J vs T of the STANet passes (all frames / ambiguous frames), reference methods as horizontal lines."""
+    """J vs T (all frames / ambiguous frames): the STANet passes, classic at its T values, GrabCut as a line."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -330,20 +330,23 @@ def plot(summary: pd.DataFrame, path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
     stanet = summary[summary["family"] == "stanet"]
     classic = summary[summary["family"] == "classic"].sort_values("T")
-    refs = summary[summary["family"].isin(["grabcut", "box"])]
+    refs = summary[summary["family"] == "grabcut"]  # the filled box (far below) is left to the table
+    shown = summary.loc[summary["family"] != "box", ["J", "J_ambiguous"]].to_numpy(dtype=float)
     for ax, col, title in zip(axes, ("J", "J_ambiguous"), ("all frames", "ambiguous frames")):
         for refine, style in ((False, "o--"), (True, "s-")):
             part = stanet[stanet["refine"] == refine].sort_values("T")
             ax.plot(part["T"], part[col], style, label="STANet " + ("refined" if refine else "first pass"))
         if len(classic):
             ax.plot(classic["T"], classic[col], "^:", color="tab:green", label="classic (no weights)")
-        for (_, r), ls, colour in zip(refs.iterrows(), ("-.", ":"), ("tab:red", "grey")):
-            ax.axhline(r[col], color=colour, linestyle=ls, linewidth=1.2, label=r["method"])
+        for _, r in refs.iterrows():
+            ax.axhline(r[col], color="tab:red", linestyle="-.", linewidth=1.2, label=r["method"])
         ax.set_xticks(sorted(set(stanet["T"]) | set(classic["T"])))
         ax.set_xlabel("T (frames per window)")
         ax.set_title(f"J, {title}", fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("J (DAVIS region similarity)")
+    if np.isfinite(shown).any():
+        axes[0].set_ylim(max(0.0, np.nanmin(shown) - 0.02), min(1.0, np.nanmax(shown) + 0.02))
     axes[1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
