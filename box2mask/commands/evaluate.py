@@ -45,6 +45,10 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iterations", help="refinement / optimiser iterations" + suffix)
     parser.add_argument("--sample-scale", help="crop size relative to the box" + suffix)
     parser.add_argument("--device", help="stanet: cpu / cuda (default: cuda when available)")
+    parser.add_argument("--amp", choices=("bf16", "fp16"), help="stanet on CUDA: autocast dtype")
+    parser.add_argument("--no-refine", action="store_true", help="stanet: first-pass masks (no refinement pass)")
+    parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
+                        help="stanet: network input size (default 480 832; small networks use their training size)")
 
 
 def sweep_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[str, list]:
@@ -67,9 +71,23 @@ def sweep_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[s
 def method_builder(args: argparse.Namespace) -> Callable:
     """``build(**options)`` for ``args.method`` (adds ``checkpoint`` and, for stanet, ``device`` when given)."""
     extra = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    if args.method == "stanet" and args.device:
-        extra["device"] = args.device
+    if args.method == "stanet":
+        extra.update(stanet_extras(args))
     return lambda **options: build_method(args.method, **extra, **options)
+
+
+def stanet_extras(args: argparse.Namespace) -> Dict[str, object]:
+    """The stanet-only options given on the command line."""
+    extra: Dict[str, object] = {}
+    if getattr(args, "device", None):
+        extra["device"] = args.device
+    if getattr(args, "amp", None):
+        extra["amp"] = args.amp
+    if getattr(args, "no_refine", False):
+        extra["refine"] = False
+    if getattr(args, "input_size", None):
+        extra["input_size"] = tuple(args.input_size)
+    return extra
 
 
 def register(subparsers) -> None:
@@ -102,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     sequences: Optional[List[str]] = [s for s in args.sequences.split(",") if s] if args.sequences else None
     options = sweep_options(args, allow_lists=args.ablation)
     settings = {"data": str(Path(args.data).resolve()), "method": args.method, "checkpoint": args.checkpoint,
-                "device": args.device,
+                "device": args.device, "stanet": {k: list(v) if isinstance(v, tuple) else v
+                                                    for k, v in stanet_extras(args).items() if k != "device"}
+                if args.method == "stanet" else {},
                 "options": options, "frame_step": args.frame_step, "sequences": sequences,
                 "ablation": bool(args.ablation)}
     _check_settings(out, settings)

@@ -104,3 +104,24 @@ def test_build_from_checkpoint_and_refuses_other_networks(net, tmp_path):
     lwl = lwl_net.steepest_descent_resnet50(**dict(SMALL, label_encoder_dims=(4, 8, 8)))
     with pytest.raises(ValueError, match="not a STANet"):
         build_stanet_method(str(save_network(lwl, tmp_path / "lwl.pth")))
+
+
+def test_evaluate_command_with_a_small_stanet_first_pass_and_input_size(net, tmp_path, capsys):
+    from box2mask.cli import main as box2mask_main
+    from ltr.data.image_io import write_image, write_indexed_png
+
+    root = tmp_path / "davis"
+    for i in range(4):
+        img = np.full((72, 96, 3), 60, np.uint8)
+        lab = np.zeros((72, 96), np.uint8)
+        lab[20:40, 10 + 3 * i:40 + 3 * i] = 1
+        img[lab > 0] = 200
+        write_image(root / "JPEGImages" / "480p" / "s" / f"{i:05d}.jpg", img)
+        write_indexed_png(root / "Annotations" / "480p" / "s" / f"{i:05d}.png", lab)
+    ckpt = save_network(net, tmp_path / "sta.pth", info={"input_format": "bgr255_mrcnn"})
+    argv = ["evaluate", "--data", str(root), "--method", "stanet", "--checkpoint", str(ckpt), "--device", "cpu",
+            "--num-frames", "3", "--interval", "1", "--iterations", "2", "--no-refine", "--input-size", "64", "112",
+            "--out", str(tmp_path / "out")]
+    assert box2mask_main(argv) == 0
+    assert (tmp_path / "out" / "results.csv").is_file()
+    assert box2mask_main(argv) == 0  # the same settings resume in the same folder
