@@ -58,7 +58,8 @@ def main() -> None:
     ap.add_argument("--amp", default=None, choices=("bf16", "fp16"))
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--size", type=int, nargs=2, default=(480, 832))
-    ap.add_argument("--window-batch", type=int, default=4)
+    ap.add_argument("--no-refine", action="store_true", help="first pass only (no refinement pass)")
+    ap.add_argument("--window-batch", type=int, default=None, help="default: 4 on CUDA, 1 on the CPU")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -70,7 +71,8 @@ def main() -> None:
     for mode in ("cached", "naive"):
         method = STANetMethod(net, num_frames=args.num_frames, interval=args.interval, iterations=args.iterations,
                               input_size=tuple(args.size), device=args.device, amp=args.amp, naive=mode == "naive",
-                              input_format="bgr255_mrcnn", window_batch=args.window_batch)
+                              input_format="bgr255_mrcnn", window_batch=args.window_batch,
+                              refine=not args.no_refine)
         t0 = time.perf_counter()
         masks = Box2MaskPredictor(method).predict(frames, boxes)
         if args.device.startswith("cuda"):
@@ -84,7 +86,8 @@ def main() -> None:
                f"{platform.machine()}, {torch.get_num_threads()} threads")
     print(f"box2mask STANet annotation -- {date.today()}, {args.device} ({machine}), amp={args.amp}, "
           f"{args.frames} frames 854x480, input {args.size[0]}x{args.size[1]}, T={args.num_frames}, "
-          f"delta={args.interval}, {args.iterations} iterations, window batch {args.window_batch}\n")
+          f"delta={args.interval}, {args.iterations} iterations, window batch {method.window_batch}, "
+          f"refinement pass {'off' if args.no_refine else 'on'}\n")
     print("| mode | seconds | frames/s | backbone passes / frame |\n|---|---:|---:|---:|")
     for mode, (_, sec, passes) in results.items():
         print(f"| {mode} | {sec:.1f} | {args.frames / sec:.3f} | {passes:.2f} |")

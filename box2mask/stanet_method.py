@@ -12,7 +12,12 @@ at most ``(T - 1) * delta + window_batch`` frames are cached at a time (frames a
 about 15 MB each at 480x832 in float32 (decoder-reduced maps + 512-d features), so ~1 GB for T=5, delta=15; set
 ``max_cached_frames`` to cap it (evicted frames are recomputed when needed again). Only the target frame's refined
 mask is decoded (the refinement learner still uses all T first-pass masks). Several windows run as one batch
-(``window_batch``; the learners solve them as separate sequences).
+(``window_batch``; the learners solve them as separate sequences): 4 on CUDA by default; 1 on the CPU, where the
+larger batches' full-resolution decoder maps cost more in memory traffic than batching saves (``docs/benchmarks.md``).
+
+What caching cannot save: per window, the first-pass masks of ALL T frames are decoded at full resolution (the
+refinement encoder reads them, and they depend on the window's filter), so each target frame costs T + 1 decoder
+runs in both modes. The speed-up over ``naive`` is therefore (T backbone passes + head) / (1 pass + head), not T.
 
 Naive mode (``naive=True``): every window recomputes its frames with one plain ``net(images, boxes)`` call -- the
 reference usage, kept for comparison and as the test oracle (same masks).
@@ -44,10 +49,12 @@ class STANetMethod:
     def __init__(self, net: torch.nn.Module, num_frames: int = 5, interval: int = 15, iterations: Optional[int] = 15,
                  sample_scale: float = 4.0, input_size: Tuple[int, int] = (480, 832), naive: bool = False,
                  device: Optional[str] = None, amp: Optional[str] = None, input_format: str = "auto",
-                 window_batch: int = 4, max_cached_frames: Optional[int] = None, refine: bool = True):
+                 window_batch: Optional[int] = None, max_cached_frames: Optional[int] = None, refine: bool = True):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if window_batch is None:
+            window_batch = 4 if self.device.type == "cuda" else 1
         if num_frames < 1 or interval < 1 or window_batch < 1:
             raise ValueError("num_frames, interval and window_batch must be >= 1")
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if amp not in (None, "bf16", "fp16"):
             raise ValueError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
         if amp is not None and self.device.type != "cuda":
@@ -180,7 +187,7 @@ class STANetMethod:
 
 def build_stanet_method(checkpoint: str, num_frames: int = 5, interval: int = 15, iterations: Optional[int] = 15,
                         sample_scale: float = 4.0, naive: bool = False, device: Optional[str] = None,
-                        amp: Optional[str] = None, input_format: str = "auto", window_batch: int = 4,
+                        amp: Optional[str] = None, input_format: str = "auto", window_batch: Optional[int] = None,
                         max_cached_frames: Optional[int] = None, input_size: Tuple[int, int] = (480, 832),
                         refine: bool = True) -> STANetMethod:
     """Load a STANet checkpoint (official ``sta.pth.tar``, or one trained here) and wrap it as a MaskMethod.

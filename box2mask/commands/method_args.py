@@ -21,6 +21,8 @@ def add_method_arguments(p: argparse.ArgumentParser, default_method: str = DEFAU
     g.add_argument("--amp", default=None, choices=("bf16", "fp16"), help="stanet on CUDA: autocast dtype")
     g.add_argument("--naive", action="store_true", help="stanet: recompute every window (comparison / oracle)")
     g.add_argument("--no-refine", action="store_true", help="stanet: first-pass masks (skip the refinement pass)")
+    g.add_argument("--window-batch", type=int, default=None,
+                   help="stanet: windows per network batch (default: 4 on CUDA, 1 on the CPU)")
     g.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), default=None,
                    help="stanet: network input size (default 480 832; small networks use their training size)")
 
@@ -31,7 +33,7 @@ def method_options(args: argparse.Namespace) -> Dict[str, Any]:
             "sample_scale": args.sample_scale}
     if args.method == "stanet":
         opts.update(checkpoint=args.checkpoint, device=args.device, amp=args.amp, naive=args.naive or None,
-                    refine=False if args.no_refine else None,
+                    refine=False if args.no_refine else None, window_batch=args.window_batch,
                     input_size=tuple(args.input_size) if args.input_size else None)
     return {k: v for k, v in opts.items() if v is not None}
 

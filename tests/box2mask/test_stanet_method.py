@@ -66,10 +66,16 @@ def test_without_refinement_cached_equals_naive_first_pass(net, video):
 
 
 def test_window_batch_and_cache_cap_do_not_change_masks(net, video):
-    _, ref = _run(net, video, window_batch=1)
+    default, ref = _run(net, video)
+    assert default.window_batch == 1  # on the CPU one window per batch is the fast choice
     capped, out = _run(net, video, window_batch=2, max_cached_frames=2)
     assert capped.backbone_passes_per_frame > 1.0  # evicted frames were recomputed
     assert all(np.array_equal(out[t], ref[t]) for t in ref)
+    batched, out = _run(net, video, window_batch=4)
+    assert batched.window_batch == 4 and batched.backbone_passes_per_frame == 1.0
+    assert all(np.array_equal(out[t], ref[t]) for t in ref)
+    with pytest.raises(ValueError, match="window_batch"):
+        _run(net, video, window_batch=0)
 
 
 def test_masks_stay_inside_the_box_and_absent_frames_are_empty(net, video):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import synthetic_ablation as sa
+from benchmarks import synthetic_report
 from box2mask.synthetic import SyntheticVideo
 
 MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "8", "--size", "64", "48", "--iterations", "2",
@@ -87,7 +88,7 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
 
     # a rerun reuses data, checkpoint and results, and keeps the hand-written notes
     notes = "<!-- notes -->\nMy interpretation.\n<!-- /notes -->"
-    (tmp_path / "docs" / "evidence.md").write_text(doc.replace(sa._notes(tmp_path / "nowhere.md"), notes))
+    (tmp_path / "docs" / "evidence.md").write_text(doc.replace(synthetic_report._notes(tmp_path / "nowhere.md"), notes))
     reused = [checkpoint, ws / "data" / "test" / "manifest.json", ws / "probe.json",
               ws / "eval" / "stanet_T3_refined" / "test100001.csv"]
     stamps = {p: p.stat().st_mtime_ns for p in reused}
