@@ -34,6 +34,23 @@ def test_apply_feat_transpose_is_the_adjoint():
     assert torch.allclose(lhs, rhs, rtol=1e-12)
 
 
+@pytest.mark.parametrize("kernel", [(1, 1), (3, 3), (5, 3), (4, 4)])
+def test_feat_transpose_matrix_form_equals_convolution_form(kernel):
+    from ltr.models.layers import filter as filt_mod
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(4, 2, 6, 7, 9, generator=g, dtype=torch.float64)
+    f = torch.randn(2, 3, 6, *kernel, generator=g, dtype=torch.float64)
+    r = torch.randn(apply_filter(x, f).shape, generator=g, dtype=torch.float64)
+    conv = filt_mod._feat_transpose_conv(x, r, *kernel)
+    out = apply_feat_transpose(x, r, kernel)
+    assert out.shape == f.shape
+    assert torch.allclose(out, conv, rtol=1e-10, atol=1e-12)
+    assert torch.allclose((apply_filter(x, f) * r).sum(), (f * out).sum(), rtol=1e-10)  # adjoint, also for (4, 4)
+    if kernel[0] % 2:
+        assert torch.allclose(filt_mod._feat_transpose_gemm(x, r, *kernel), conv, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("closed_form", [True, False])
 def test_converges_to_weighted_ridge_solution(closed_form):
     x, y, v = _problem(c=2, o=1)

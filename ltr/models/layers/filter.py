@@ -29,15 +29,22 @@ def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size
     """The adjoint of :func:`apply_filter` in the filter: ``g[s] = sum_t corr(feat[t, s], residual[t, s])``.
 
     ``feat`` ``(T, S, C, h, w)``, ``residual`` ``(T, S, O, h, w)`` -> ``(S, O, C, kh, kw)``. This is the gradient of
-    ``<residual, apply_filter(feat, f)>`` with respect to ``f``, written as one ordinary convolution (features as the
-    batch, frames as the channels, the residual maps as the kernel), so it is differentiable again and needs no
-    autograd graph at inference.
+    ``<residual, apply_filter(feat, f)>`` with respect to ``f``, computed in closed form (differentiable again, no
+    autograd graph at inference): for odd kernels as one matrix product per sequence, otherwise as one convolution
+    (features as the batch, frames as the channels, the residual maps as the kernel).
     """
     kh, kw = (filter_size, filter_size) if isinstance(filter_size, int) else tuple(filter_size)
     if feat.dim() == 4:
         feat = feat.unsqueeze(1)
     if residual.dim() == 4:
         residual = residual.unsqueeze(1)
+    if kh % 2 == 1 and kw % 2 == 1 and residual.shape[-2:] == feat.shape[-2:]:
+        return _feat_transpose_gemm(feat, residual, kh, kw)
+    return _feat_transpose_conv(feat, residual, kh, kw)
+
+
+def _feat_transpose_conv(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw: int) -> torch.Tensor:
+    """:func:`apply_feat_transpose` as one convolution (any kernel size)."""
     num_images, num_sequences, num_channels, h, w = feat.shape
     num_filters = residual.shape[2]
     # input: batch = feature channel c, channels = (sequence, frame); weight: (sequence * filter, frame, h, w)
@@ -46,3 +53,27 @@ def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size
                                                 residual.shape[-1])
     g = F.conv2d(x, r, padding=(kh // 2, kw // 2), groups=num_sequences)  # (C, S*O, kh, kw)
     return g.reshape(num_channels, num_sequences, num_filters, kh, kw).permute(1, 2, 0, 3, 4)
+
+
+def _feat_transpose_gemm(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw: int) -> torch.Tensor:
+    """:func:`apply_feat_transpose` for odd kernels ("same" scores) as ONE matrix product per sequence.
+
+    ``g[s, o, c, i, j] = sum_{t, y, x} pad(feat)[t, s, c, y + i, x + j] * residual[t, s, o, y, x]``: the residual is
+    placed at each of the ``kh * kw`` offsets on the padded feature grid (cheap: O << C channels), and the padded
+    features are multiplied with all placements at once. Same numbers as the convolution form up to float rounding;
+    much faster where the convolution form is not (cuDNN runs its large-kernel convolution as FFTs).
+    """
+    num_images, num_sequences, num_channels, h, w = feat.shape
+    num_filters = residual.shape[2]
+    ph, pw = kh // 2, kw // 2
+    hp, wp = h + 2 * ph, w + 2 * pw
+    fp = feat.new_zeros(num_sequences, num_channels, num_images, hp, wp)  # zero padding; faster than F.pad here
+    fp[..., ph:ph + h, pw:pw + w] = feat.permute(1, 2, 0, 3, 4)
+    fp = fp.reshape(num_sequences, num_channels, -1)  # (S, C, N)
+    placed = residual.new_zeros(num_sequences, num_filters, kh, kw, num_images, hp, wp)
+    r = residual.permute(1, 2, 0, 3, 4)  # (S, O, T, h, w)
+    for i in range(kh):
+        for j in range(kw):
+            placed[:, :, i, j, :, i:i + h, j:j + w] = r
+    g = torch.bmm(fp, placed.reshape(num_sequences, num_filters * kh * kw, -1).transpose(1, 2))  # (S, C, O*kh*kw)
+    return g.reshape(num_sequences, num_channels, num_filters, kh, kw).permute(0, 2, 1, 3, 4)
