@@ -53,15 +53,18 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """1x1 -> 3x3 (stride) -> 1x1 bottleneck, x4 expansion (torchvision layout)."""
+    """1x1 -> 3x3 (stride) -> 1x1 bottleneck, x4 expansion (torchvision layout); ``stride_in_1x1=True``: the stride
+    sits in the first 1x1 conv instead (Detectron / Mask R-CNN layout)."""
 
     expansion = 4
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module = None, dilation: int = 1):
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module = None, dilation: int = 1,
+                 stride_in_1x1: bool = False):
         super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=1, bias=False)
+        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=1, stride=stride_1x1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=dilation, bias=False,
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=stride_3x3, padding=dilation, bias=False,
                                dilation=dilation)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv3 = nn.Conv2d(planes, planes * 4, kernel_size=1, bias=False)

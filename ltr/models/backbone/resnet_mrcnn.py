@@ -8,38 +8,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
 import torch.nn as nn
 
 from ltr.models.backbone.base import ResNetTrunk
+from ltr.models.backbone.resnet import Bottleneck
 
 MRCNN_MEAN_BGR = (102.9801, 115.9465, 122.7717)
-
-
-class Bottleneck(nn.Module):
-    """1x1 (stride) -> 3x3 -> 1x1 bottleneck with x4 expansion."""
-
-    expansion = 4
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module = None, dilation: int = 1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=1, stride=stride, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=dilation, bias=False,
-                               dilation=dilation)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, kernel_size=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-        self.stride = stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        residual = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + residual)
 
 
 class ResNetMRCNN(ResNetTrunk):
@@ -63,7 +37,7 @@ class ResNetMRCNN(ResNetTrunk):
         downsample = nn.Sequential(
             nn.Conv2d(self.inplanes, planes * 4, kernel_size=1, stride=stride, bias=False),
             nn.BatchNorm2d(planes * 4))
-        layers = [Bottleneck(self.inplanes, planes, stride, downsample)]
+        layers = [Bottleneck(self.inplanes, planes, stride, downsample, stride_in_1x1=True)]
         self.inplanes = planes * 4
         layers.extend(Bottleneck(self.inplanes, planes) for _ in range(1, blocks))
         return nn.Sequential(*layers)
