@@ -8,7 +8,14 @@ PY="${PYTHON:-python3}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[all]"
+# Install only when the environment is new or the install files changed (the project is installed editable, so
+# code changes need no reinstall); the stamp holds a hash of setup.py and requirements.txt.
+STAMP="$VENV/.box2mask-install-stamp"
+SIG="$(cat setup.py requirements.txt | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$SIG" ]; then
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e ".[all]"
+  echo "$SIG" > "$STAMP"
+fi
 export PATH="$PWD/$VENV/bin:$PATH"
 export MPLBACKEND=Agg
