@@ -68,6 +68,7 @@ class Config:
     learner_iterations: int = 15                  # steepest-descent steps at inference (paper App. C)
     threads: int = 2
     references: bool = True                       # also evaluate classic / grabcut / box
+    setting: str = "synthetic"                    # ltr/train_settings/box2mask/<setting>.py
     doc: str = str(REPO / "docs" / "evidence.md")
     plot: str = str(REPO / "docs" / "evidence_j_vs_t.png")
 
@@ -155,8 +156,8 @@ def train(cfg: Config) -> Tuple[Path, Dict]:
     """Train (or resume, or reuse) the small STANet; returns the final checkpoint and the training record."""
     ckpt_root = Path(cfg.workspace) / "checkpoints"
     epochs = -(-cfg.iterations // cfg.iterations_per_epoch)
-    final = ckpt_root / "box2mask" / "synthetic" / f"STANet_ep{epochs:04d}.pth.tar"
-    record_path = ckpt_root / "record.json"
+    final = ckpt_root / "box2mask" / cfg.setting / f"STANet_ep{epochs:04d}.pth.tar"
+    record_path = ckpt_root / ("record.json" if cfg.setting == "synthetic" else f"record_{cfg.setting}.json")
     record = json.loads(record_path.read_text()) if record_path.is_file() else {"seconds": 0.0, "sessions": []}
     hparams = dict(iterations=cfg.iterations, iterations_per_epoch=cfg.iterations_per_epoch,
                    output_size=list(cfg.crop))
@@ -167,7 +168,7 @@ def train(cfg: Config) -> Tuple[Path, Dict]:
         previous = os.environ.get("B2M_DAVIS_DIR")
         os.environ["B2M_DAVIS_DIR"] = str(Path(cfg.workspace) / "data" / "train")  # the setting's davis_dir
         try:
-            run_training("box2mask", "synthetic", resume=True, overrides=overrides, hparams=hparams)
+            run_training("box2mask", cfg.setting, resume=True, overrides=overrides, hparams=hparams)
         finally:
             if previous is None:
                 os.environ.pop("B2M_DAVIS_DIR", None)
@@ -329,6 +330,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> Config:
     p.add_argument("--learner-iterations", type=int, default=d.learner_iterations)
     p.add_argument("--threads", type=int, default=d.threads, help="torch / OpenCV threads")
     p.add_argument("--no-references", action="store_true", help="skip the classic / grabcut / box rows")
+    p.add_argument("--setting", default=d.setting, choices=("synthetic", "synthetic_multiframe"),
+                   help="box2mask train setting of the small STANet (synthetic_multiframe: the paper's MultiFrame)")
     p.add_argument("--doc", default=d.doc, help="Markdown report to write")
     p.add_argument("--plot", default=d.plot, help="J vs T plot to write")
     a = p.parse_args(argv)
@@ -339,6 +342,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> Config:
                   distractors=a.distractors, iterations=a.iterations, iterations_per_epoch=a.iterations_per_epoch,
                   batch=a.batch, crop=tuple(a.crop), num_frames_list=list(a.num_frames_list), interval=a.interval,
                   learner_iterations=a.learner_iterations, threads=a.threads, references=not a.no_references,
+                  setting=a.setting,
                   doc=a.doc, plot=a.plot)
 
 
@@ -369,8 +373,9 @@ def main(argv: Optional[Sequence[str]] = None) -> pd.DataFrame:
                "eval": float(summary["seconds"].sum())}
     probe_path = Path(cfg.workspace) / "probe.json"
     probe = json.loads(probe_path.read_text()) if probe_path.is_file() else {}
-    if probe.get("checkpoint") != checkpoint.name:
-        probe = dict(probe_paths(cfg, checkpoint, manifests["test"]), checkpoint=checkpoint.name)
+    probe_key = f"{cfg.setting}/{checkpoint.name}"
+    if probe.get("checkpoint") != probe_key:
+        probe = dict(probe_paths(cfg, checkpoint, manifests["test"]), checkpoint=probe_key)
         atomic_write_text(probe_path, json.dumps(probe, indent=1) + "\n")
     plot(summary, Path(cfg.plot))
     text = render(cfg, argv, manifests, record, summary, checks(summary, tables), timings, info, probe)

@@ -111,6 +111,8 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record:
                                                           ("ambiguous", "J_box", "J_blind")))]
     amb, j_box, j_blind = (np.array([f[k] for f in facts], dtype=float) for k in range(3))
     opts, n_train = cfg.video_options(), manifests["train"]["count"]
+    multiframe = (" in the paper's MultiFrame variant (the decoder gets zeros in place of the single-frame encoding "
+                  "m_t)" if cfg.setting == "synthetic_multiframe" else "")
     plot_rel = os.path.relpath(cfg.plot, Path(cfg.doc).parent)
     lines = [
         "# Evidence: mining several frames where one frame is ambiguous (synthetic distractor benchmark)", "",
@@ -135,7 +137,8 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record:
         f"target's area). The filled box scores J {100 * j_box.mean():.1f}; a perfect segmentation of everything of "
         f"the texture family inside the box -- the best a method blind to the ambiguity can do -- scores J "
         f"{100 * j_blind.mean():.1f} overall and {100 * j_blind[amb > 0].mean():.1f} on the ambiguous frames.",
-        f"* **Network** (`ltr-train box2mask synthetic`): STANet with a width-16 ResNet-18 backbone trained from "
+        f"* **Network** (`ltr-train box2mask {cfg.setting}`): STANet{multiframe} with a width-16 ResNet-18 backbone "
+        "trained from "
         f"scratch, {cfg.crop[0]}x{cfg.crop[1]} crops of {SYNTHETIC.search_area_factor:g}x the box ('replicate' "
         f"crops, as at inference), T = {SYNTHETIC.num_frames} frames per sample within {SYNTHETIC.max_window} "
         f"frames, loss of Eq. 4, {cfg.iterations} iterations of batch {cfg.batch}, Adam lr {SYNTHETIC.lr:g} / 5 "
@@ -171,7 +174,7 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], record:
               "python -m " + " ".join(["benchmarks.synthetic_ablation"] + list(argv)), "```", "",
               "The workspace keeps data, checkpoints and per-sequence results; rerunning the command reuses every "
               "finished step. The training step alone is `B2M_DAVIS_DIR=<workspace>/data/train ltr-train box2mask "
-              f"synthetic --set checkpoint_dir=<workspace>/checkpoints --set output_size={list(cfg.crop)}`. The "
+              f"{cfg.setting} --set checkpoint_dir=<workspace>/checkpoints --set output_size={list(cfg.crop)}`. The "
               "reference rows are also `box2mask evaluate --data <workspace>/data/test --method classic|grabcut|box "
               "--out DIR`; the STANet rows need the network input size and `refine=False`, which the script passes "
               "through the Python API (`build_method('stanet', input_size=..., refine=...)`).", "",

@@ -32,8 +32,12 @@ class STANet(BackboneFeaturesMixin, nn.Module):
     def __init__(self, feature_extractor: nn.Module, target_model: nn.Module, target_model_segm: nn.Module,
                  decoder: nn.Module, label_encoder: nn.Module, bbox_encoder: nn.Module, segm_encoder: nn.Module,
                  target_model_input_layer="layer3",
-                 decoder_input_layers: Sequence[str] = ("layer4", "layer3", "layer2", "layer1")):
+                 decoder_input_layers: Sequence[str] = ("layer4", "layer3", "layer2", "layer1"),
+                 single_frame_encoding: bool = True):
         super().__init__()
+        # False: the paper's "MultiFrame" variant (Table 2): the decoder sees zeros instead of m_t, so it can only
+        # use the aggregated s_t (the label encoder's weights stay, unused, so checkpoints keep their keys)
+        self.single_frame_encoding = bool(single_frame_encoding)
         self.feature_extractor = feature_extractor
         self.target_model = target_model
         self.target_model_segm = target_model_segm
@@ -78,6 +82,8 @@ class STANet(BackboneFeaturesMixin, nn.Module):
                image_size: Sequence[int], reduced: Optional[Dict[str, torch.Tensor]] = None) -> torch.Tensor:
         """Decoder on cat[m, s] ``(T, S, 2C, h, w)`` -> logits ``(T, S, H, W)``; ``feat`` batch T*S (or the
         decoder's ``reduce_features`` of it as ``reduced``)."""
+        if not self.single_frame_encoding:
+            m = torch.zeros_like(m)
         logits, _ = self.decoder(torch.cat([m, s], dim=2), feat, image_size, reduced=reduced)
         return logits.reshape(m.shape[0], m.shape[1], *logits.shape[-2:])
 
@@ -119,11 +125,13 @@ def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_
                               decoder_input_layers=("layer4", "layer3", "layer2", "layer1"),
                               detach_length=float("Inf"), label_encoder_dims=(1, 1), frozen_backbone_layers=(),
                               decoder_mdim=64, filter_groups=1, use_bn_in_label_enc=True, dilation_factors=None,
-                              backbone_type="imagenet", backbone_width=64) -> STANet:
+                              backbone_type="imagenet", backbone_width=64, single_frame_encoding=True) -> STANet:
     """STANet. The inferred ``sta.pth.tar`` kwargs: filter_size=3, num_filters=16, optim_iter=5,
     out_feature_dim=512, label_encoder_dims=(16, 32, 64, 128), use_bn_in_label_enc=False, clf_feat_blocks=0,
     final_conv=True, backbone_type='mrcnn', frozen_backbone_layers=['conv1', 'bn1', 'layer1']. Small CPU variants:
-    backbone_type='resnet18' with a reduced ``backbone_width``, smaller out_feature_dim / decoder_mdim."""
+    backbone_type='resnet18' with a reduced ``backbone_width``, smaller out_feature_dim / decoder_mdim.
+    ``single_frame_encoding=False``: the paper's "MultiFrame" ablation (decoder input cat[0, s_t]; not in official
+    checkpoints, which use both encodings)."""
     label_encoder_dims = tuple(label_encoder_dims)
     if len(label_encoder_dims) != 4:
         raise ValueError(f"STANet needs 4 label_encoder_dims (box encoder widths), got {label_encoder_dims}")
@@ -141,4 +149,5 @@ def steepest_descent_resnet50(filter_size=1, num_filters=1, optim_iter=3, optim_
     segm_encoder = ResidualDS16SW(layer_dims=label_encoder_dims[:-1] + (num_filters,), use_bn=use_bn_in_label_enc)
     return STANet(feature_extractor=backbone, target_model=target_model, target_model_segm=target_model_segm,
                   decoder=decoder, label_encoder=label_encoder, bbox_encoder=bbox_encoder, segm_encoder=segm_encoder,
-                  target_model_input_layer=target_model_input_layer, decoder_input_layers=decoder_input_layers)
+                  target_model_input_layer=target_model_input_layer, decoder_input_layers=decoder_input_layers,
+                  single_frame_encoding=single_frame_encoding)
