@@ -80,7 +80,7 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
 
     # the decoder-input probe: shares in [0, 1]; with a one-frame window s_t *is* the single-frame aggregation
     probe = json.loads((ws / "probe.json").read_text())
-    assert probe["checkpoint"] == checkpoint.name and probe["windows"] == 2 * 2  # every 5th of 8 frames, 2 videos
+    assert probe["checkpoint"] == "synthetic/" + checkpoint.name and probe["windows"] == 2 * 2  # every 5th of 8 frames, 2 videos
     assert all(0.0 <= probe[k] <= 1.0 for k in ("s_zeroed", "m_zeroed", "s_from_T1"))
     assert "s_t is set to zero: " in doc
     manifest = json.loads((ws / "data" / "test" / "manifest.json").read_text())
@@ -129,3 +129,14 @@ def test_frame_facts_by_hand():
 def test_overlapping_seed_ranges_are_refused(tmp_path):
     with pytest.raises(SystemExit):
         sa.parse_args(["--workspace", str(tmp_path), "--train-videos", "10", "--test-seed", "5"])
+
+
+def test_multiframe_setting_trains_the_multiframe_network(tmp_path):
+    args = mini_args(tmp_path) + ["--setting", "synthetic_multiframe", "--no-references"]
+    summary = sa.main(args)
+    assert list(summary["key"]) == ["stanet_T1_first", "stanet_T1_refined", "stanet_T3_first", "stanet_T3_refined"]
+    from ltr.admin.loading import load_network
+    checkpoint = tmp_path / "ws" / "checkpoints" / "box2mask" / "synthetic_multiframe" / "STANet_ep0002.pth.tar"
+    assert load_network(checkpoint).single_frame_encoding is False  # what box2mask evaluate rebuilds
+    doc = (tmp_path / "docs" / "evidence.md").read_text()
+    assert "ltr-train box2mask synthetic_multiframe" in doc and "MultiFrame variant" in doc

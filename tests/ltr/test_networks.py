@@ -139,6 +139,26 @@ def test_sta_forward_from_images_equals_stepwise_odd_size_T5_box_outside():
     assert not torch.allclose(first, refined)  # the refinement pass changes the logits
 
 
+def test_sta_multiframe_variant_ignores_the_single_frame_encoder():
+    from ltr.models.lwl import sta_net
+
+    torch.manual_seed(0)
+    kw = dict(SMALL, label_encoder_dims=(4, 8, 8, 16))
+    full = sta_net.steepest_descent_resnet50(**kw).eval()
+    multi = sta_net.steepest_descent_resnet50(**kw, single_frame_encoding=False).eval()
+    assert multi.state_dict().keys() == full.state_dict().keys()  # checkpoints keep their keys
+    multi.load_state_dict(full.state_dict())
+    imgs = torch.randn(3, 1, 3, 64, 96) * 50
+    boxes = torch.tensor([[20.0, 10.0, 40.0, 30.0]]).expand(3, 1, 4).contiguous()
+    with torch.no_grad():
+        ref_first, ref_refined = multi(imgs, boxes, num_iter=3)
+        assert not torch.allclose(ref_first, full(imgs, boxes, num_iter=3)[0])  # m_t matters in the full network
+        for p in multi.label_encoder.parameters():  # the single-frame encoder no longer reaches the output
+            p.add_(torch.randn_like(p))
+        first, refined = multi(imgs, boxes, num_iter=3)
+    assert torch.equal(first, ref_first) and torch.equal(refined, ref_refined)
+
+
 def test_lwl_training_forward_refinement_quirk_and_fix():
     from ltr.models.lwl import lwl_net
 
