@@ -62,10 +62,9 @@ def main() -> None:
         rows.append(("decoder (incl. upsampling to the input size)", sec / t, "frame, T+1 per window"))
         sec, _ = timed(lambda: net.segm_encoder(torch.sigmoid(first), enc["x"]), args.repeats)
         rows.append(("refinement mask encoder, T frames", sec, "window"))
-    per = {name: s for name, s, _ in rows}
-    names = [r[0] for r in rows]
-    frame_part = per[names[0]] + per[names[1]] + per[names[2]]
-    window_part = 2 * per[names[3]] + (t + 1) * per[names[4]] + per[names[5]]
+    backbone, encoders, reductions, learner, decoder, segm_encoder = (sec for _, sec, _ in rows)
+    frame_part = backbone + encoders + reductions
+    window_part = 2 * learner + (t + 1) * decoder + segm_encoder
     print(f"STANet window breakdown -- {date.today()}, cpu ({platform.machine()}, {torch.get_num_threads()} threads), "
           f"T={t}, input {size[0]}x{size[1]}, median of {args.repeats}\n")
     print("| part | seconds | per |\n|---|---:|---|")
