@@ -3,7 +3,7 @@
     python benchmarks/stanet_breakdown.py [--num-frames 5] [--size 480 832] [--iterations 15] [--threads 2]
 
 Official STANet architecture with random weights, one window of T frames. The cached box2mask mode computes the
-per-frame parts (backbone, box encoders, the decoder's feature-only convolutions) once per frame; the per-window
+per-frame parts (backbone, box encoders, the decoder's per-frame share) once per frame; the per-window
 parts (both learner passes, the first-pass decoder on all T frames, the refinement encoder, the refined decoder on
 the target frame) run for every target frame in both modes. The last lines give the cached-vs-naive speed-up these
 timings predict (crops, paste-back and memory effects excluded) and its bound with a decoder that cost nothing.
@@ -54,16 +54,16 @@ def main() -> None:
         rows.append(("backbone", sec / t, "frame"))
         sec, enc = timed(lambda: net.encode_frames(feat, boxes, size), args.repeats)
         rows.append(("target-model features + both box encoders", sec / t, "frame"))
-        sec, reduced = timed(lambda: net.decoder.reduce_features(feat), args.repeats)
-        rows.append(("decoder feature reductions", sec / t, "frame"))
+        sec, cache = timed(lambda: net.precompute_decoder(feat, enc["m"]), args.repeats)
+        rows.append(("decoder per-frame share (precompute)", sec / t, "frame"))
         sec, s1 = timed(lambda: net.aggregate(enc["x"], enc["e"], enc["w"], num_iter=args.iterations), args.repeats)
         rows.append((f"learner, one pass over T frames ({args.iterations} iterations)", sec, "window, x2"))
-        sec, first = timed(lambda: net.decode(enc["m"], s1, None, size, reduced=reduced), args.repeats)
+        sec, first = timed(lambda: net.decode(enc["m"], s1, None, size, cache=cache), args.repeats)
         rows.append(("decoder (incl. upsampling to the input size)", sec / t, "frame, T+1 per window"))
         sec, _ = timed(lambda: net.segm_encoder(torch.sigmoid(first), enc["x"]), args.repeats)
         rows.append(("refinement mask encoder, T frames", sec, "window"))
-    backbone, encoders, reductions, learner, decoder, segm_encoder = (sec for _, sec, _ in rows)
-    frame_part = backbone + encoders + reductions
+    backbone, encoders, precompute, learner, decoder, segm_encoder = (sec for _, sec, _ in rows)
+    frame_part = backbone + encoders + precompute
     window_part = 2 * learner + (t + 1) * decoder + segm_encoder
     print(f"STANet window breakdown -- {date.today()}, cpu ({platform.machine()}, {torch.get_num_threads()} threads), "
           f"T={t}, input {size[0]}x{size[1]}, median of {args.repeats}\n")

@@ -6,12 +6,13 @@ frame is cropped around ITS OWN box (area ``sample_scale**2`` x box area, 480x83
 are pasted back into the image, set to background outside t's box and thresholded at 0.
 
 Cached mode (default): everything that depends on one frame only -- its crop, backbone features, target-model
-features, both box encodings and the decoder's feature-only convolutions -- is computed once per frame and kept
-while a later window still needs it. Each frame therefore passes the backbone once per video (``stats``). Memory bound:
-at most ``(T - 1) * delta + window_batch`` frames are cached at a time (frames are dropped after their last window),
-about 15 MB each at 480x832 in float32 (decoder-reduced maps + 512-d features), so ~1 GB for T=5, delta=15; set
-``max_cached_frames`` to cap it (evicted frames are recomputed when needed again). Only the target frame's refined
-mask is decoded (the refinement learner still uses all T first-pass masks). Several windows run as one batch
+features, both box encodings and the decoder's per-frame share (``LWTLDecoder.precompute``: its feature reductions
+and the first convolution of each level's response to them and to the box encoding) -- is computed once per frame and
+kept while a later window still needs it. Each frame therefore passes the backbone once per video (``stats``). Memory
+bound: at most ``(T - 1) * delta + window_batch`` frames are cached at a time (frames are dropped after their last
+window), about 19 MB each at 480x832 in float32 (15 MB decoder maps, 3 MB 512-d features), so ~1.2 GB for T=5,
+delta=15; set ``max_cached_frames`` to cap it (evicted frames are recomputed when needed again). Only the target
+frame's refined mask is decoded (the refinement learner still uses all T first-pass masks). Several windows run as one batch
 (``window_batch``; the learners solve them as separate sequences): 4 on CUDA by default; 1 on the CPU, where the
 larger batches' full-resolution decoder maps cost more in memory traffic than batching saves (``docs/benchmarks.md``).
 
@@ -86,10 +87,11 @@ class STANetMethod:
         with self._autocast():
             feat = self.net.extract_backbone_features(images)
             enc = self.net.encode_frames(feat, boxes, self.input_size)
-            reduced = self.net.decoder.reduce_features(feat)
+            decoder_cache = self.net.precompute_decoder(feat, enc["m"])
         self.stats["backbone_passes"] += len(crops)
         return [{"x": enc["x"][i], "m": enc["m"][i], "e": enc["e"][i], "w": enc["w"][i],
-                 "reduced": OrderedDict((k, v[i:i + 1]) for k, v in reduced.items())} for i in range(len(crops))]
+                 "decoder": OrderedDict((k, v[i:i + 1]) for k, v in decoder_cache.items())}
+                for i in range(len(crops))]
 
     def _refined_logits(self, windows: List[List[int]], positions: List[int],
                         entries: Dict[int, Dict[str, torch.Tensor]]) -> torch.Tensor:
@@ -101,22 +103,22 @@ class STANetMethod:
 
         x, m, e, w = stack("x"), stack("m"), stack("e"), stack("w")
         t, s = x.shape[:2]
-        levels = {k: torch.stack([torch.cat([entries[j]["reduced"][k] for j in win]) for win in windows], dim=1)
-                  for k in entries[windows[0][0]]["reduced"]}
-        reduced_all = {k: v.reshape(t * s, *v.shape[-3:]) for k, v in levels.items()}
+        levels = {k: torch.stack([torch.cat([entries[j]["decoder"][k] for j in win]) for win in windows], dim=1)
+                  for k in entries[windows[0][0]]["decoder"]}
+        cache_all = {k: v.reshape(t * s, *v.shape[-3:]) for k, v in levels.items()}
         cols = torch.arange(s, device=x.device)
         rows = torch.as_tensor(positions, device=x.device)
-        reduced_t = {k: v[rows, cols] for k, v in levels.items()}
+        cache_t = {k: v[rows, cols] for k, v in levels.items()}
         with self._autocast():
             s1 = net.aggregate(x, e, w, num_iter=self.iterations)
             if not self.refine:  # first pass only: the target frame's mask is all that is needed
                 return net.decode(m[rows, cols].unsqueeze(0), s1[rows, cols].unsqueeze(0), None, self.input_size,
-                                  reduced=reduced_t)[0].float()
-            first = net.decode(m, s1, None, self.input_size, reduced=reduced_all)
+                                  cache=cache_t)[0].float()
+            first = net.decode(m, s1, None, self.input_size, cache=cache_all)
             segm_e, segm_w = net.segm_encoder(torch.sigmoid(first), x)
             s2 = net.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=self.iterations)
             refined = net.decode(m[rows, cols].unsqueeze(0), s2[rows, cols].unsqueeze(0), None, self.input_size,
-                                 reduced=reduced_t)
+                                 cache=cache_t)
         return refined[0].float()
 
     def _naive_logits(self, video, boxes, windows, positions) -> Tuple[torch.Tensor, List[BoxCrop]]:

@@ -159,6 +159,50 @@ def test_sta_multiframe_variant_ignores_the_single_frame_encoder():
     assert torch.equal(first, ref_first) and torch.equal(refined, ref_refined)
 
 
+@pytest.mark.parametrize("single_frame_encoding", [True, False])
+def test_sta_decoder_cache_gives_the_full_decoders_logits(single_frame_encoding):
+    """``precompute_decoder`` + ``decode(cache=...)`` (box2mask's cached mode) == the plain forward, all frames and a
+    subset of refined frames; the cache holds the per-frame share only (no backbone features)."""
+    from ltr.models.lwl import sta_net
+
+    torch.manual_seed(1)
+    net = sta_net.steepest_descent_resnet50(**SMALL, label_encoder_dims=(4, 8, 8, 16),
+                                            single_frame_encoding=single_frame_encoding).eval()
+    t, h, w = 4, 81, 113
+    imgs = torch.randn(t, 1, 3, h, w) * 50
+    boxes = torch.tensor([[15.0, 12.0, 50.0, 40.0]]).expand(t, 1, 4).clone()
+    boxes[:, 0, 1] += torch.arange(t) * 4.0
+    with torch.no_grad():
+        first, refined = net(imgs, boxes, num_iter=4)
+        feat = net.extract_backbone_features(imgs.reshape(-1, 3, h, w))
+        enc = net.encode_frames(feat, boxes, (h, w))
+        cache = net.precompute_decoder(feat, enc["m"])
+        first_c, refined_c = net.forward_encoded(enc, None, (h, w), num_iter=4, cache=cache)
+        _, refined_sub = net.forward_encoded(enc, None, (h, w), num_iter=4, cache=cache, refine_frames=[2])
+    assert set(cache) == set(net.decoder.ft_channels) | {"pool"}
+    scale = first.abs().max()
+    assert (first_c - first).abs().max() <= 1e-5 * scale and (refined_c - refined).abs().max() <= 1e-5 * scale
+    assert (refined_sub[0] - refined[2]).abs().max() <= 1e-5 * scale
+
+
+def test_lwl_decoder_cache_without_static_channels():
+    from ltr.models.lwl.decoder import LWTLDecoder
+
+    torch.manual_seed(2)
+    dec = LWTLDecoder(in_channels=5, out_channels=4,
+                      ft_channels={"layer4": 12, "layer3": 10, "layer2": 8, "layer1": 6}).eval()
+    feats = {f"layer{i}": torch.randn(3, 12 - 2 * (4 - i), 40 // 2 ** i, 56 // 2 ** i) for i in (4, 3, 2, 1)}
+    feats = {k: feats[k] for k in ("layer4", "layer3", "layer2", "layer1")}
+    scores = torch.randn(3, 1, 5, 3, 4)
+    with torch.no_grad():
+        ref, _ = dec(scores, feats, (40, 56))
+        out, _ = dec(scores, None, (40, 56), cache=dec.precompute(feats))
+        static_out, _ = dec(scores[:, :, 2:], None, (40, 56), cache=dec.precompute(feats, scores[:, 0, :2]))
+        wrong, _ = dec(scores[:, :, 3:], None, (40, 56), cache=dec.precompute(feats, scores[:, 0, :2]))
+    scale = ref.abs().max()
+    assert (out - ref).abs().max() <= 1e-5 * scale and (static_out - ref).abs().max() <= 1e-5 * scale
+    assert (wrong - ref).abs().max() > 1e-2 * scale  # the channels after the static ones are what is added
+
 def test_lwl_training_forward_refinement_quirk_and_fix():
     from ltr.models.lwl import lwl_net
 

@@ -42,11 +42,31 @@ class TSE(nn.Module):
         self.transform = nn.Sequential(conv(nc, nc, 3), relu(), conv(nc, nc, 3), relu(), conv(nc, oc, 3), relu())
 
     def forward(self, ft: Optional[torch.Tensor], score: torch.Tensor, x: Optional[torch.Tensor] = None,
-                reduced: Optional[torch.Tensor] = None):
-        h = self.reduce(ft) if reduced is None else reduced
-        hpool = F.adaptive_avg_pool2d(h, (1, 1)) if x is None else x
-        h = torch.cat((h, interpolate(score, h.shape[-2:])), dim=1)
-        return self.transform(h), hpool
+                pre: Optional[torch.Tensor] = None, pool: Optional[torch.Tensor] = None):
+        """``(transformed, pooled)``; from the features ``ft`` or from :meth:`precompute`'s ``pre``/``pool``, in
+        which case ``score`` holds only the encoding channels that were not given to :meth:`precompute`."""
+        if pre is None:
+            h = self.reduce(ft)
+            hpool = F.adaptive_avg_pool2d(h, (1, 1)) if x is None else x
+            h = torch.cat((h, interpolate(score, h.shape[-2:])), dim=1)
+            return self.transform(h), hpool
+        first = self.transform[0]
+        h = pre + F.conv2d(interpolate(score, pre.shape[-2:]), first.weight[:, -score.shape[1]:], None,
+                           padding=first.padding)
+        for layer in self.transform[1:]:
+            h = layer(h)
+        return h, (pool if x is None else x)
+
+    def precompute(self, ft: torch.Tensor, static: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The per-frame share of :meth:`forward`: the first transform convolution is linear in its input, so its
+        response to the reduced features and to the leading ``static`` encoding channels (plus the bias) can be
+        computed once; :meth:`forward` adds the response to the remaining channels. Returns ``(pre, pool)``."""
+        h = self.reduce(ft)
+        pool = F.adaptive_avg_pool2d(h, (1, 1))
+        if static is not None:
+            h = torch.cat((h, interpolate(static, h.shape[-2:])), dim=1)
+        first = self.transform[0]
+        return F.conv2d(h, first.weight[:, :h.shape[1]], first.bias, padding=first.padding), pool
 
 
 class CAB(nn.Module):
@@ -137,31 +157,40 @@ class LWTLDecoder(nn.Module):
         """Channels of the optional per-level outputs ``'<layer>_dec'``."""
         return dict(self._out_feature_channels)
 
-    def reduce_features(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """The part of the decoder that depends on the backbone features only (each level's TSE ``reduce``).
+    def precompute(self, features: Dict[str, torch.Tensor],
+                   static: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """The part of the decoder that depends on one frame only, for decoding that frame several times.
 
-        Caching it per frame lets several decoder calls on the same frame skip those convolutions and keep only
-        these (much smaller) maps instead of the backbone features; pass it as ``forward(..., reduced=...)``.
+        ``features``: backbone features (batch N); ``static`` ``(N, Cs, h, w)``: the leading encoding channels that
+        are the same in every call (e.g. STANet's single-frame box encoding m_t), or None. Per level (key = layer):
+        the first transform convolution's response, with its bias, to the TSE's reduced features and to ``static``;
+        key ``'pool'``: the deepest level's pooled reduced features. Pass it as ``forward(..., cache=...)`` with only
+        the other encoding channels; the logits equal those of the full forward up to float rounding.
         """
-        return OrderedDict((layer, self.TSE[layer].reduce(features[layer])) for layer in self.ft_channels)
+        cache = OrderedDict()
+        for layer in self.ft_channels:
+            cache[layer], pool = self.TSE[layer].precompute(features[layer], static)
+            cache.setdefault("pool", pool)
+        return cache
 
     def forward(self, scores: torch.Tensor, features: Optional[Dict[str, torch.Tensor]], image_size,
                 output_layers: Sequence[str] = (),
-                reduced: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+                cache: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Logits ``(T*S, 1, H, W)`` from the encoding ``(T, S, C, h, w)`` and backbone features (batch T*S) -- or
-        their :meth:`reduce_features` (``reduced``), which gives the same numbers."""
+        from their :meth:`precompute` (``cache``), in which case the encoding holds the channels that follow the
+        ``static`` ones given to it."""
         if scores.dim() != 5:
             raise ValueError(f"Decoder expects a 5-D encoding (frames, sequences, C, h, w), got {tuple(scores.shape)}")
         outputs = OrderedDict()
         scores = scores.reshape(-1, *scores.shape[-3:])
         x = None
         for layer in self.ft_channels:
-            ft = features[layer] if reduced is None else None
-            level = reduced[layer] if reduced is not None else None
-            s = interpolate(scores, (ft if ft is not None else level).shape[-2:])
+            ft = features[layer] if cache is None else None
+            pre = cache[layer] if cache is not None else None
+            s = interpolate(scores, (ft if ft is not None else pre).shape[-2:])
             if x is not None:
                 x = self.proj[layer](x)
-            h, hpool = self.TSE[layer](ft, s, x, reduced=level)
+            h, hpool = self.TSE[layer](ft, s, x, pre=pre, pool=cache["pool"] if cache is not None else None)
             h = self.RRB1[layer](h)
             h = self.CAB[layer](hpool, h)
             x = self.RRB2[layer](h)

@@ -79,13 +79,23 @@ class STANet(BackboneFeaturesMixin, nn.Module):
         return model.apply_target_model(filt, x)
 
     def decode(self, m: torch.Tensor, s: torch.Tensor, feat: Optional[Dict[str, torch.Tensor]],
-               image_size: Sequence[int], reduced: Optional[Dict[str, torch.Tensor]] = None) -> torch.Tensor:
-        """Decoder on cat[m, s] ``(T, S, 2C, h, w)`` -> logits ``(T, S, H, W)``; ``feat`` batch T*S (or the
-        decoder's ``reduce_features`` of it as ``reduced``)."""
+               image_size: Sequence[int], cache: Optional[Dict[str, torch.Tensor]] = None) -> torch.Tensor:
+        """Decoder on cat[m, s] ``(T, S, 2C, h, w)`` -> logits ``(T, S, H, W)``; ``feat`` batch T*S, or ``cache``
+        from :meth:`precompute_decoder` of the same frames (then ``m`` is already in it and only ``s`` is read)."""
+        if cache is not None:
+            logits, _ = self.decoder(s, None, image_size, cache=cache)
+        else:
+            if not self.single_frame_encoding:
+                m = torch.zeros_like(m)
+            logits, _ = self.decoder(torch.cat([m, s], dim=2), feat, image_size)
+        return logits.reshape(s.shape[0], s.shape[1], *logits.shape[-2:])
+
+    def precompute_decoder(self, feat: Dict[str, torch.Tensor], m: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The decoder's per-frame share (``LWTLDecoder.precompute``) for backbone features ``feat`` (batch T*S) and
+        the single-frame encodings ``m`` ``(T, S, C, h, w)`` of the same frames; pass it to :meth:`decode`."""
         if not self.single_frame_encoding:
             m = torch.zeros_like(m)
-        logits, _ = self.decoder(torch.cat([m, s], dim=2), feat, image_size, reduced=reduced)
-        return logits.reshape(m.shape[0], m.shape[1], *logits.shape[-2:])
+        return self.decoder.precompute(feat, m.reshape(-1, *m.shape[-3:]))
 
     def forward_features(self, feat: Dict[str, torch.Tensor], bbox: torch.Tensor, image_size: Sequence[int],
                          num_iter: Optional[int] = None, refine: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
@@ -96,25 +106,25 @@ class STANet(BackboneFeaturesMixin, nn.Module):
     def forward_encoded(self, enc: Dict[str, torch.Tensor], feat: Optional[Dict[str, torch.Tensor]],
                         image_size: Sequence[int], num_iter: Optional[int] = None, refine: bool = True,
                         refine_frames: Optional[Sequence[int]] = None,
-                        reduced: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """Both passes from :meth:`encode_frames` output and the backbone features (batch T*S) or their
-        ``decoder.reduce_features`` (``reduced``). ``refine_frames``: decode the refined masks only for these window
+                        cache: Optional[Dict[str, torch.Tensor]] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Both passes from :meth:`encode_frames` output and the backbone features (batch T*S) or the decoder
+        ``cache`` of :meth:`precompute_decoder`. ``refine_frames``: decode the refined masks only for these window
         indices (the refinement learner still uses all frames; the numbers for those frames are unchanged)."""
         x = enc["x"]
         s1 = self.aggregate(x, enc["e"], enc["w"], num_iter=num_iter)
-        pred_all = self.decode(enc["m"], s1, feat, image_size, reduced=reduced)
+        pred_all = self.decode(enc["m"], s1, feat, image_size, cache=cache)
         if not refine:
             return pred_all, None
         segm_e, segm_w = self.segm_encoder(torch.sigmoid(pred_all), x)
         s2 = self.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=num_iter)
         if refine_frames is None:
-            return pred_all, self.decode(enc["m"], s2, feat, image_size, reduced=reduced)
+            return pred_all, self.decode(enc["m"], s2, feat, image_size, cache=cache)
         idx = list(refine_frames)
         t, s = x.shape[:2]
-        source = reduced if reduced is not None else feat
+        source = cache if cache is not None else feat
         sub = {k: v.reshape(t, s, *v.shape[-3:])[idx].reshape(-1, *v.shape[-3:]) for k, v in source.items()}
-        if reduced is not None:
-            return pred_all, self.decode(enc["m"][idx], s2[idx], None, image_size, reduced=sub)
+        if cache is not None:
+            return pred_all, self.decode(enc["m"][idx], s2[idx], None, image_size, cache=sub)
         return pred_all, self.decode(enc["m"][idx], s2[idx], sub, image_size)
 
 
