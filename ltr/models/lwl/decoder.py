@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ltr.models.layers.upsample import bicubic_resize
+
 
 def conv(ic: int, oc: int, ksize: int, bias: bool = True) -> nn.Conv2d:
     """Convolution with "same" padding."""
@@ -102,7 +104,12 @@ class RRB(nn.Module):
 
 
 class Upsampler(nn.Module):
-    """Bicubic x2 -> conv3x3 (C -> C/2) -> ReLU -> bicubic to the output size -> conv3x3 (C/2 -> 1)."""
+    """Bicubic x2 -> conv3x3 (C -> C/2) -> ReLU -> bicubic to the output size -> conv3x3 (C/2 -> 1).
+
+    The last two steps are linear, so they are computed in the cheaper order with the same result (up to float
+    rounding): the channels are first mixed per kernel tap at the lower resolution (9 maps instead of C/2), those are
+    resized, and each is added at its tap's offset (zero padding, as the convolution's).
+    """
 
     def __init__(self, in_channels: int = 64):
         super().__init__()
@@ -110,10 +117,24 @@ class Upsampler(nn.Module):
         self.conv2 = conv(in_channels // 2, 1, 3)
 
     def forward(self, x: torch.Tensor, image_size) -> torch.Tensor:
-        x = F.interpolate(x, (2 * x.shape[-2], 2 * x.shape[-1]), mode="bicubic", align_corners=False)
+        x = bicubic_resize(x, (2 * x.shape[-2], 2 * x.shape[-1]))
         x = F.relu(self.conv1(x))
-        x = F.interpolate(x, tuple(int(s) for s in image_size[-2:]), mode="bicubic", align_corners=False)
-        return self.conv2(x)
+        return self._resize_and_conv2(x, tuple(int(s) for s in image_size[-2:]))
+
+    def _resize_and_conv2(self, x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+        weight = self.conv2.weight  # (1, C, k, k), "same" padding
+        _, c, k, _ = weight.shape
+        if k * k >= c:  # no saving: resize the C channels, then convolve
+            return self.conv2(bicubic_resize(x, size))
+        per_tap = bicubic_resize(F.conv2d(x, weight[0].permute(1, 2, 0).reshape(k * k, c, 1, 1)), size)
+        h, w = size
+        out = self.conv2.bias.view(1, 1, 1, 1).expand(x.shape[0], 1, h, w).clone()
+        for i in range(k):
+            for j in range(k):
+                dy, dx = i - k // 2, j - k // 2  # out[y, x] += tap map (i, j) at [y + dy, x + dx], zero outside
+                y0, y1, x0, x1 = max(0, -dy), h - max(0, dy), max(0, -dx), w - max(0, dx)
+                out[:, 0, y0:y1, x0:x1] += per_tap[:, i * k + j, y0 + dy:y1 + dy, x0 + dx:x1 + dx]
+        return out
 
 
 class LWTLDecoder(nn.Module):
