@@ -51,6 +51,31 @@ def test_feat_transpose_matrix_form_equals_convolution_form(kernel):
         assert torch.allclose(filt_mod._feat_transpose_gemm(x, r, *kernel), conv, rtol=1e-10, atol=1e-12)
 
 
+def test_features_laid_out_once_per_learner_call_give_the_same_iterates(monkeypatch):
+    from ltr.models.layers.filter import pad_for_transpose
+
+    x, y, v = _problem(dtype=torch.float32, seed=4)
+    r = torch.randn(apply_filter(x, torch.zeros(2, 2, 3, 3, 3)).shape)
+    assert torch.equal(apply_feat_transpose(x, r, 3, padded=pad_for_transpose(x, 3)), apply_feat_transpose(x, r, 3))
+    assert pad_for_transpose(x, (4, 4)) is None  # even kernels use the convolution form
+    learner = _learner(True)
+    f0 = torch.zeros(2, 2, 3, 3, 3)
+    seen = []
+    original = LWTLResidual.residual_and_gradient
+
+    def spy(self, params, **kwargs):
+        seen.append(kwargs.get("padded_feat"))
+        return original(self, params, **kwargs)
+
+    monkeypatch.setattr(LWTLResidual, "residual_and_gradient", spy)
+    fa, ia, la = learner(f0, feat=x, label=y, sample_weight=v)
+    assert len(seen) == 5 and seen[0] is not None and all(p is seen[0] for p in seen)  # laid out once, reused
+    monkeypatch.setattr(LWTLResidual, "prepare", lambda self, params, feat, **kw: dict(kw, feat=feat))
+    fb, ib, lb = learner(f0, feat=x, label=y, sample_weight=v)
+    assert seen[-1] is None
+    assert torch.equal(fa, fb) and all(torch.equal(p, q) for p, q in zip(ia, ib))
+
+
 @pytest.mark.parametrize("closed_form", [True, False])
 def test_converges_to_weighted_ridge_solution(closed_form):
     x, y, v = _problem(c=2, o=1)

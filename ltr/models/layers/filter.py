@@ -6,6 +6,8 @@ convolution with S groups), with "same" padding ``k // 2``.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -25,13 +27,15 @@ def apply_filter(feat: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
     return scores.reshape(num_images, num_sequences, -1, scores.shape[-2], scores.shape[-1])
 
 
-def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size) -> torch.Tensor:
+def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size,
+                         padded: Optional[torch.Tensor] = None) -> torch.Tensor:
     """The adjoint of :func:`apply_filter` in the filter: ``g[s] = sum_t corr(feat[t, s], residual[t, s])``.
 
     ``feat`` ``(T, S, C, h, w)``, ``residual`` ``(T, S, O, h, w)`` -> ``(S, O, C, kh, kw)``. This is the gradient of
     ``<residual, apply_filter(feat, f)>`` with respect to ``f``, computed in closed form (differentiable again, no
     autograd graph at inference): for odd kernels as one matrix product per sequence, otherwise as one convolution
-    (features as the batch, frames as the channels, the residual maps as the kernel).
+    (features as the batch, frames as the channels, the residual maps as the kernel). ``padded``: the features'
+    :func:`pad_for_transpose` when several calls share them (a learner's iterations), to lay them out once.
     """
     kh, kw = (filter_size, filter_size) if isinstance(filter_size, int) else tuple(filter_size)
     if feat.dim() == 4:
@@ -39,8 +43,23 @@ def apply_feat_transpose(feat: torch.Tensor, residual: torch.Tensor, filter_size
     if residual.dim() == 4:
         residual = residual.unsqueeze(1)
     if kh % 2 == 1 and kw % 2 == 1 and residual.shape[-2:] == feat.shape[-2:]:
-        return _feat_transpose_gemm(feat, residual, kh, kw)
+        return _feat_transpose_gemm(feat, residual, kh, kw, padded)
     return _feat_transpose_conv(feat, residual, kh, kw)
+
+
+def pad_for_transpose(feat: torch.Tensor, filter_size) -> Optional[torch.Tensor]:
+    """Features ``(T, S, C, h, w)`` zero-padded for an odd ``filter_size`` and laid out ``(S, C, T*h'*w')`` as the
+    matrix-product form of :func:`apply_feat_transpose` reads them; None for even kernels (convolution form)."""
+    kh, kw = (filter_size, filter_size) if isinstance(filter_size, int) else tuple(filter_size)
+    if kh % 2 == 0 or kw % 2 == 0:
+        return None
+    if feat.dim() == 4:
+        feat = feat.unsqueeze(1)
+    num_images, num_sequences, num_channels, h, w = feat.shape
+    ph, pw = kh // 2, kw // 2
+    fp = feat.new_zeros(num_sequences, num_channels, num_images, h + 2 * ph, w + 2 * pw)  # faster than F.pad here
+    fp[..., ph:ph + h, pw:pw + w] = feat.permute(1, 2, 0, 3, 4)
+    return fp.reshape(num_sequences, num_channels, -1)
 
 
 def _feat_transpose_conv(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw: int) -> torch.Tensor:
@@ -55,7 +74,8 @@ def _feat_transpose_conv(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw
     return g.reshape(num_channels, num_sequences, num_filters, kh, kw).permute(1, 2, 0, 3, 4)
 
 
-def _feat_transpose_gemm(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw: int) -> torch.Tensor:
+def _feat_transpose_gemm(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw: int,
+                         padded: Optional[torch.Tensor] = None) -> torch.Tensor:
     """:func:`apply_feat_transpose` for odd kernels ("same" scores) as ONE matrix product per sequence.
 
     ``g[s, o, c, i, j] = sum_{t, y, x} pad(feat)[t, s, c, y + i, x + j] * residual[t, s, o, y, x]``: the residual is
@@ -67,9 +87,7 @@ def _feat_transpose_gemm(feat: torch.Tensor, residual: torch.Tensor, kh: int, kw
     num_filters = residual.shape[2]
     ph, pw = kh // 2, kw // 2
     hp, wp = h + 2 * ph, w + 2 * pw
-    fp = feat.new_zeros(num_sequences, num_channels, num_images, hp, wp)  # zero padding; faster than F.pad here
-    fp[..., ph:ph + h, pw:pw + w] = feat.permute(1, 2, 0, 3, 4)
-    fp = fp.reshape(num_sequences, num_channels, -1)  # (S, C, N)
+    fp = pad_for_transpose(feat, (kh, kw)) if padded is None else padded  # (S, C, N)
     placed = residual.new_zeros(num_sequences, num_filters, kh, kw, num_images, hp, wp)
     r = residual.permute(1, 2, 0, 3, 4)  # (S, O, T, h, w)
     for i in range(kh):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 
-from ltr.models.layers.filter import apply_feat_transpose, apply_filter
+from ltr.models.layers.filter import apply_feat_transpose, apply_filter, pad_for_transpose
 
 Weight = Optional[Union[torch.Tensor, float]]
 
@@ -35,8 +35,14 @@ class LWTLResidual(nn.Module):
                 return sample_weight.reshape(-1, 1, 1, 1, 1)
         return sample_weight
 
+    def prepare(self, meta_parameter: Sequence[torch.Tensor], feat: torch.Tensor, **kwargs) -> Dict[str, object]:
+        """The keyword arguments for the iterations, plus the features laid out once for the closed-form gradient
+        (``padded_feat``; the features do not change between iterations)."""
+        padded = pad_for_transpose(feat, meta_parameter[0].shape[-2:])
+        return dict(kwargs, feat=feat, padded_feat=padded)
+
     def forward(self, meta_parameter: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor,
-                sample_weight: Weight = None) -> List[torch.Tensor]:
+                sample_weight: Weight = None, padded_feat: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """Residual parts ``[data (T, S, O, h, w), regularisation (1, S, O*C*k*k)]``."""
         filt = meta_parameter[0]
         num_sequences = feat.shape[1] if feat.dim() == 5 else 1
@@ -47,16 +53,18 @@ class LWTLResidual(nn.Module):
         return [data_residual, reg_residual]
 
     def residual_and_gradient(self, meta_parameter: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor,
-                              sample_weight: Weight = None) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
-        """The residual and ``g = J^T r = corr(x, v * r_data) + lambda * r_reg``."""
+                              sample_weight: Weight = None, padded_feat: Optional[torch.Tensor] = None
+                              ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+        """The residual and ``g = J^T r = corr(x, v * r_data) + lambda * r_reg`` (``padded_feat``: see ``prepare``)."""
         filt = meta_parameter[0]
         r = self.forward(meta_parameter, feat, label, sample_weight)
         w = self._weights(sample_weight, r[0])
-        g = apply_feat_transpose(feat, w * r[0], filt.shape[-2:]) + self.filter_reg * r[1].reshape(filt.shape)
+        g = (apply_feat_transpose(feat, w * r[0], filt.shape[-2:], padded=padded_feat)
+             + self.filter_reg * r[1].reshape(filt.shape))
         return r, [g]
 
     def jacobian_product(self, direction: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor = None,
-                         sample_weight: Weight = None) -> List[torch.Tensor]:
+                         sample_weight: Weight = None, padded_feat: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """``J d = [v * (x * d), lambda * d]`` (the residual is affine in the filter)."""
         d = direction[0]
         num_sequences = feat.shape[1] if feat.dim() == 5 else 1

@@ -108,6 +108,8 @@ class GNSteepestDescent(nn.Module):
             raise RuntimeError("The autograd learner cannot run under torch.inference_mode(); use torch.no_grad() "
                                "or a residual module with a closed-form gradient")
 
+        if closed_form and hasattr(self.residual_module, "prepare"):  # per-call work shared by all iterations
+            kwargs = self.residual_module.prepare(params, **kwargs)
         iterates = [params if input_is_list else params[0]]
         losses = []
         with torch.enable_grad() if not closed_form else contextlib.nullcontext():
