@@ -61,19 +61,43 @@ def test_features_laid_out_once_per_learner_call_give_the_same_iterates(monkeypa
     learner = _learner(True)
     f0 = torch.zeros(2, 2, 3, 3, 3)
     seen = []
-    original = LWTLResidual.residual_and_gradient
+    original = LWTLResidual._transpose
 
-    def spy(self, params, **kwargs):
-        seen.append(kwargs.get("padded_feat"))
-        return original(self, params, **kwargs)
+    def spy(self, residual, filt, feat, sample_weight, padded_feat):
+        seen.append(padded_feat)
+        return original(self, residual, filt, feat, sample_weight, padded_feat)
 
-    monkeypatch.setattr(LWTLResidual, "residual_and_gradient", spy)
+    monkeypatch.setattr(LWTLResidual, "_transpose", spy)
     fa, ia, la = learner(f0, feat=x, label=y, sample_weight=v)
     assert len(seen) == 5 and seen[0] is not None and all(p is seen[0] for p in seen)  # laid out once, reused
     monkeypatch.setattr(LWTLResidual, "prepare", lambda self, params, feat, **kw: dict(kw, feat=feat))
     fb, ib, lb = learner(f0, feat=x, label=y, sample_weight=v)
     assert seen[-1] is None
     assert torch.equal(fa, fb) and all(torch.equal(p, q) for p, q in zip(ia, ib))
+
+
+@pytest.mark.parametrize("detach_length", [float("inf"), 2])
+def test_affine_residual_update_equals_recomputing_the_residual(monkeypatch, detach_length):
+    """The learner updates r along each step instead of applying the filter again: same iterates and losses."""
+    from ltr.models.lwl import loss_residual_modules
+
+    x, y, v = _problem(seed=6)
+    learner = _learner(True, num_iter=6)
+    learner.detach_length = detach_length
+    f0 = torch.randn(2, 2, 3, 3, 3, dtype=torch.float64) * 0.1
+    calls = []
+    original_apply = loss_residual_modules.apply_filter
+    monkeypatch.setattr(loss_residual_modules, "apply_filter", lambda *a: calls.append(1) or original_apply(*a))
+    fa, ia, la = learner(f0, feat=x, label=y, sample_weight=v)
+    updated_calls = len(calls)
+    monkeypatch.delattr(LWTLResidual, "transpose_product")  # no affine declaration: r recomputed every iteration
+    calls.clear()
+    fb, ib, lb = learner(f0, feat=x, label=y, sample_weight=v)
+    # one filter application per iteration (J g), plus r(f) at the start, after each detach, and the final loss
+    restarts = 1 if detach_length == float("inf") else 3
+    assert updated_calls == 6 + restarts + 1 and len(calls) == 2 * 6 + 1
+    assert all(torch.allclose(p, q, rtol=1e-10, atol=1e-12) for p, q in zip(ia, ib))
+    assert torch.allclose(torch.stack(la), torch.stack(lb), rtol=1e-10)
 
 
 @pytest.mark.parametrize("closed_form", [True, False])

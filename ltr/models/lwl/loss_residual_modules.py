@@ -56,12 +56,21 @@ class LWTLResidual(nn.Module):
                               sample_weight: Weight = None, padded_feat: Optional[torch.Tensor] = None
                               ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """The residual and ``g = J^T r = corr(x, v * r_data) + lambda * r_reg`` (``padded_feat``: see ``prepare``)."""
-        filt = meta_parameter[0]
         r = self.forward(meta_parameter, feat, label, sample_weight)
-        w = self._weights(sample_weight, r[0])
-        g = (apply_feat_transpose(feat, w * r[0], filt.shape[-2:], padded=padded_feat)
-             + self.filter_reg * r[1].reshape(filt.shape))
-        return r, [g]
+        return r, self._transpose(r, meta_parameter[0], feat, sample_weight, padded_feat)
+
+    def transpose_product(self, residual: Sequence[torch.Tensor], meta_parameter: Sequence[torch.Tensor],
+                          feat: torch.Tensor, label: torch.Tensor = None, sample_weight: Weight = None,
+                          padded_feat: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
+        """``J^T r`` for a residual ``r`` of the shape :meth:`forward` returns. Offering it tells the learner that the
+        residual is affine in the filter, so it may update ``r`` along each step instead of recomputing it."""
+        return self._transpose(residual, meta_parameter[0], feat, sample_weight, padded_feat)
+
+    def _transpose(self, residual: Sequence[torch.Tensor], filt: torch.Tensor, feat: torch.Tensor,
+                   sample_weight: Weight, padded_feat: Optional[torch.Tensor]) -> List[torch.Tensor]:
+        w = self._weights(sample_weight, residual[0])
+        return [apply_feat_transpose(feat, w * residual[0], filt.shape[-2:], padded=padded_feat)
+                + self.filter_reg * residual[1].reshape(filt.shape)]
 
     def jacobian_product(self, direction: Sequence[torch.Tensor], feat: torch.Tensor, label: torch.Tensor = None,
                          sample_weight: Weight = None, padded_feat: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
