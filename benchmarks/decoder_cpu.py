@@ -94,7 +94,7 @@ def main() -> None:
         rows.append(("decoder from features (plain vs our upsampler)", base, fast_full, rel(out_full, ref)))
         rows.append(("decoder, plain vs cached + our upsampler", base, fast, rel(out, ref)))
         rows.append(("decoder, cached: plain vs our upsampler", base_cached, fast, rel(out, ref)))
-    name = platform.processor() or platform.machine() if dev.type == "cpu" else torch.cuda.get_device_name(dev)
+    name = (platform.processor() or platform.machine()) if dev.type == "cpu" else torch.cuda.get_device_name(dev)
     print(f"Decoder forms -- {date.today()}, {dev.type} ({name}, {torch.get_num_threads()} threads), "
           f"{n} frames of {size[0]}x{size[1]}, median of {args.repeats}, milliseconds per frame\n")
     print("| part | plain | ours | speed-up | max rel. difference |\n|---|---:|---:|---:|---:|")

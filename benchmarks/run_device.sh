@@ -8,3 +8,4 @@ bash "$(dirname "$0")/run_device_box2mask.sh"
 export PYTHONPATH="$PWD" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 python3 benchmarks/network_speed.py --device cuda --repeats 5 2>&1 | tee "$OUT/network.md"
 python3 benchmarks/tracker_speed.py --device cuda --frames 12 2>&1 | tee "$OUT/tracker.md"
+python3 benchmarks/decoder_cpu.py --device cuda --repeats 10 2>&1 | tee "$OUT/decoder_forms.md"
