@@ -100,6 +100,22 @@ def test_affine_residual_update_equals_recomputing_the_residual(monkeypatch, det
     assert torch.allclose(torch.stack(la), torch.stack(lb), rtol=1e-10)
 
 
+def test_under_autocast_the_residual_is_recomputed_every_iteration(monkeypatch):
+    from ltr.models.lwl import loss_residual_modules
+
+    x, y, v = _problem(dtype=torch.float32, seed=7)
+    learner = _learner(True, num_iter=4)
+    calls = []
+    original_apply = loss_residual_modules.apply_filter
+    monkeypatch.setattr(loss_residual_modules, "apply_filter", lambda *a: calls.append(1) or original_apply(*a))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        learner(torch.zeros(2, 2, 3, 3, 3), feat=x, label=y, sample_weight=v)
+    assert len(calls) == 2 * 4 + 1
+    calls.clear()
+    learner(torch.zeros(2, 2, 3, 3, 3), feat=x, label=y, sample_weight=v)
+    assert len(calls) == 4 + 1 + 1
+
+
 @pytest.mark.parametrize("closed_form", [True, False])
 def test_converges_to_weighted_ridge_solution(closed_form):
     x, y, v = _problem(c=2, o=1)

@@ -6,7 +6,8 @@ tensors, e.g. a data part and a regularisation part). One iteration:
 1. ``r = r(f)``; the recorded loss is ``sum(r**2) / numel(r)`` over all parts. A residual module that offers
    ``transpose_product(r, params, **kw) -> J^T r`` declares ``r`` affine in ``f``: then ``r`` is computed once and
    afterwards updated as ``r <- r - alpha J g`` (step 5), which saves one filter application per iteration (the
-   same numbers up to float rounding; tested against the recomputed residual);
+   same numbers up to float rounding; tested against the recomputed residual). Under autocast (bf16/fp16) ``r`` is
+   recomputed every iteration instead, so reduced-precision rounding does not accumulate;
 2. ``g = J^T r`` (the gradient);
 3. ``J g``;
 4. step length per sequence ``alpha = |g|^2 / max(|J g|^2 + steplength_reg |g|^2, 1e-8)`` -- the exact minimiser along
@@ -113,7 +114,9 @@ class GNSteepestDescent(nn.Module):
 
         if closed_form and hasattr(self.residual_module, "prepare"):  # per-call work shared by all iterations
             kwargs = self.residual_module.prepare(params, **kwargs)
-        affine = closed_form and hasattr(self.residual_module, "transpose_product")
+        # reduced-precision autocast: recompute r every iteration rather than let rounding accumulate in the updates
+        affine = (closed_form and hasattr(self.residual_module, "transpose_product")
+                  and not torch.is_autocast_enabled(params[0].device.type))
         iterates = [params if input_is_list else params[0]]
         losses = []
         r = None
