@@ -63,6 +63,6 @@ def bicubic_resize(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     size = tuple(int(s) for s in size)
     h, w = x.shape[-2:]
     if (x.device.type == "cpu" and x.dim() == 4 and x.dtype in (torch.float32, torch.float64)
-            and size == (2 * h, 2 * w) and not (torch.is_grad_enabled() and x.requires_grad)):
+            and size == (2 * h, 2 * w) and x.numel() > 0 and not (torch.is_grad_enabled() and x.requires_grad)):
         return upsample2x_bicubic_cpu(x.contiguous())
     return F.interpolate(x, size, mode="bicubic", align_corners=False)
