@@ -14,7 +14,8 @@ window), about 19 MB each at 480x832 in float32 (15 MB decoder maps, 3 MB 512-d 
 delta=15; set ``max_cached_frames`` to cap it (evicted frames are recomputed when needed again). Only the target
 frame's refined mask is decoded (the refinement learner still uses all T first-pass masks). Several windows run as one batch
 (``window_batch``; the learners solve them as separate sequences): 4 on CUDA by default; 1 on the CPU, where the
-larger batches' full-resolution decoder maps cost more in memory traffic than batching saves (``docs/benchmarks.md``).
+larger batches' full-resolution decoder maps cost more in memory traffic than batching saves (``docs/benchmarks.md``);
+for the same reason the CPU also runs the backbone and the first-pass decoder one frame per call (``frame_batch``).
 
 What caching cannot save: per window, the first-pass masks of ALL T frames are decoded at full resolution (the
 refinement encoder reads them, and they depend on the window's filter), so each target frame costs T + 1 decoder
@@ -50,8 +51,14 @@ class STANetMethod:
     def __init__(self, net: torch.nn.Module, num_frames: int = 5, interval: int = 15, iterations: Optional[int] = 15,
                  sample_scale: float = 4.0, input_size: Tuple[int, int] = (480, 832), naive: bool = False,
                  device: Optional[str] = None, amp: Optional[str] = None, input_format: str = "auto",
-                 window_batch: Optional[int] = None, max_cached_frames: Optional[int] = None, refine: bool = True):
+                 window_batch: Optional[int] = None, max_cached_frames: Optional[int] = None, refine: bool = True,
+                 frame_batch: Optional[int] = None):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        # frames per backbone / first-pass decoder call in cached mode: one at a time on the CPU, where a batch of
+        # full-resolution maps runs ~25 % slower per frame (docs/benchmarks.md); all together on a GPU
+        if frame_batch is not None and frame_batch < 1:
+            raise ValueError("frame_batch must be >= 1")
+        self.frame_batch = frame_batch if frame_batch is not None else (None if self.device.type == "cuda" else 1)
         if window_batch is None:
             window_batch = 4 if self.device.type == "cuda" else 1
         if num_frames < 1 or interval < 1 or window_batch < 1:
@@ -82,6 +89,9 @@ class STANetMethod:
 
     def _encode(self, crops: List[BoxCrop]) -> List[Dict[str, torch.Tensor]]:
         """Per-frame cache entries for a batch of frames (one backbone pass each)."""
+        if self.frame_batch is not None and len(crops) > self.frame_batch:
+            return [entry for i in range(0, len(crops), self.frame_batch)
+                    for entry in self._encode(crops[i:i + self.frame_batch])]
         images = normalise(torch.cat([c.image for c in crops]).to(self.device), self.input_format)
         boxes = torch.stack([c.box for c in crops]).to(self.device).view(-1, 1, 4)
         with self._autocast():
@@ -114,12 +124,23 @@ class STANetMethod:
             if not self.refine:  # first pass only: the target frame's mask is all that is needed
                 return net.decode(m[rows, cols].unsqueeze(0), s1[rows, cols].unsqueeze(0), None, self.input_size,
                                   cache=cache_t)[0].float()
-            first = net.decode(m, s1, None, self.input_size, cache=cache_all)
+            first = self._decode_frames(m, s1, cache_all)
             segm_e, segm_w = net.segm_encoder(torch.sigmoid(first), x)
             s2 = net.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=self.iterations)
             refined = net.decode(m[rows, cols].unsqueeze(0), s2[rows, cols].unsqueeze(0), None, self.input_size,
                                  cache=cache_t)
         return refined[0].float()
+
+    def _decode_frames(self, m: torch.Tensor, s: torch.Tensor, cache: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """``net.decode`` of ``(T, S, ...)`` encodings with their per-frame caches, ``frame_batch`` frames per call."""
+        if self.frame_batch is None:
+            return self.net.decode(m, s, None, self.input_size, cache=cache)
+        t, n = m.shape[0], m.shape[0] * m.shape[1]
+        m, s = m.reshape(n, 1, *m.shape[-3:]), s.reshape(n, 1, *s.shape[-3:])
+        parts = [self.net.decode(m[i:i + self.frame_batch], s[i:i + self.frame_batch], None, self.input_size,
+                                 cache={k: v[i:i + self.frame_batch] for k, v in cache.items()})
+                 for i in range(0, n, self.frame_batch)]
+        return torch.cat(parts).reshape(t, n // t, *parts[0].shape[-2:])
 
     def _naive_logits(self, video, boxes, windows, positions) -> Tuple[torch.Tensor, List[BoxCrop]]:
         out, crops_t = [], []
@@ -191,7 +212,7 @@ def build_stanet_method(checkpoint: str, num_frames: int = 5, interval: int = 15
                         sample_scale: float = 4.0, naive: bool = False, device: Optional[str] = None,
                         amp: Optional[str] = None, input_format: str = "auto", window_batch: Optional[int] = None,
                         max_cached_frames: Optional[int] = None, input_size: Tuple[int, int] = (480, 832),
-                        refine: bool = True) -> STANetMethod:
+                        refine: bool = True, frame_batch: Optional[int] = None) -> STANetMethod:
     """Load a STANet checkpoint (official ``sta.pth.tar``, or one trained here) and wrap it as a MaskMethod.
 
     Defaults follow the paper: T = 5 frames (App. D), delta = 15 (use 5 for DAVIS-like fast motion), 15 learner
@@ -205,4 +226,4 @@ def build_stanet_method(checkpoint: str, num_frames: int = 5, interval: int = 15
     return STANetMethod(net, num_frames=num_frames, interval=interval, iterations=iterations,
                         sample_scale=sample_scale, naive=naive, device=device, amp=amp, input_format=input_format,
                         window_batch=window_batch, max_cached_frames=max_cached_frames, input_size=input_size,
-                        refine=refine)
+                        refine=refine, frame_batch=frame_batch)

@@ -78,6 +78,24 @@ def test_window_batch_and_cache_cap_do_not_change_masks(net, video):
         _run(net, video, window_batch=0)
 
 
+def test_frame_batch_splits_backbone_and_decoder_calls_without_changing_masks(net, video, monkeypatch):
+    default, ref = _run(net, video)
+    assert default.frame_batch == 1  # on the CPU frames go through the backbone and first-pass decoder one by one
+    batch_sizes = []
+    original = type(net).decode
+    monkeypatch.setattr(type(net), "decode", lambda self, m, *a, **kw: batch_sizes.append(m.shape[0] * m.shape[1])
+                        or original(self, m, *a, **kw))
+    together, out = _run(net, video, frame_batch=100, window_batch=2)
+    assert max(batch_sizes) == 2 * 3  # T frames of two windows decoded in one call
+    assert all(np.array_equal(out[t], ref[t]) for t in ref)
+    batch_sizes.clear()
+    pairs, out = _run(net, video, frame_batch=2, window_batch=2)
+    assert max(batch_sizes) == 2 and pairs.backbone_passes_per_frame == 1.0
+    assert all(np.array_equal(out[t], ref[t]) for t in ref)
+    with pytest.raises(ValueError, match="frame_batch"):
+        _run(net, video, frame_batch=0)
+
+
 def test_masks_stay_inside_the_box_and_absent_frames_are_empty(net, video):
     frames, boxes = video
     absent = [False] * len(frames)
