@@ -18,11 +18,13 @@ larger batches' full-resolution decoder maps cost more in memory traffic than ba
 for the same reason the CPU also runs the backbone and the first-pass decoder one frame per call (``frame_batch``).
 
 What caching cannot save: per window, the first-pass masks of ALL T frames are decoded at full resolution (the
-refinement encoder reads them, and they depend on the window's filter), so each target frame costs T + 1 decoder
-runs in both modes. The speed-up over ``naive`` is therefore (T backbone passes + head) / (1 pass + head), not T.
+refinement encoder reads them, and they depend on the window's filter), so each target frame costs two learner passes
+and T + 1 decoder runs however much is cached: caching alone gives (T per-frame parts + head) / (1 + head), ~2x at
+T = 5 on the CPU, not T (``benchmarks/stanet_breakdown.py``; ``max_cached_frames=0`` turns the cache off).
 
 Naive mode (``naive=True``): every window recomputes its frames with one plain ``net(images, boxes)`` call -- the
-reference usage, kept for comparison and as the test oracle (same masks).
+reference usage, kept for comparison and as the test oracle (same masks). That call also decodes the refined masks
+of all T frames (2T decoder runs per window) and batches the T frames in every call.
 """
 from __future__ import annotations
 
