@@ -115,33 +115,38 @@ class STANetMethod:
 
         x, m, e, w = stack("x"), stack("m"), stack("e"), stack("w")
         t, s = x.shape[:2]
-        levels = {k: torch.stack([torch.cat([entries[j]["decoder"][k] for j in win]) for win in windows], dim=1)
-                  for k in entries[windows[0][0]]["decoder"]}
-        cache_all = {k: v.reshape(t * s, *v.shape[-3:]) for k, v in levels.items()}
+        frames = [windows[k][i] for i in range(t) for k in range(s)]  # the (T, S) grid, flattened as networks batch it
         cols = torch.arange(s, device=x.device)
         rows = torch.as_tensor(positions, device=x.device)
-        cache_t = {k: v[rows, cols] for k, v in levels.items()}
+        cache_t = self._decoder_cache(entries, [win[pos] for win, pos in zip(windows, positions)])
         with self._autocast():
             s1 = net.aggregate(x, e, w, num_iter=self.iterations)
             if not self.refine:  # first pass only: the target frame's mask is all that is needed
                 return net.decode(m[rows, cols].unsqueeze(0), s1[rows, cols].unsqueeze(0), None, self.input_size,
                                   cache=cache_t)[0].float()
-            first = self._decode_frames(m, s1, cache_all)
+            first = self._decode_frames(m, s1, entries, frames)
             segm_e, segm_w = net.segm_encoder(torch.sigmoid(first), x)
             s2 = net.aggregate(x, segm_e, segm_w, second_pass=True, num_iter=self.iterations)
             refined = net.decode(m[rows, cols].unsqueeze(0), s2[rows, cols].unsqueeze(0), None, self.input_size,
                                  cache=cache_t)
         return refined[0].float()
 
-    def _decode_frames(self, m: torch.Tensor, s: torch.Tensor, cache: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """``net.decode`` of ``(T, S, ...)`` encodings with their per-frame caches, ``frame_batch`` frames per call."""
-        if self.frame_batch is None:
-            return self.net.decode(m, s, None, self.input_size, cache=cache)
+    @staticmethod
+    def _decoder_cache(entries: Dict[int, Dict[str, torch.Tensor]], frames: List[int]) -> Dict[str, torch.Tensor]:
+        """The cached decoder shares of ``frames``, batched in that order."""
+        if len(frames) == 1:
+            return entries[frames[0]]["decoder"]
+        return {k: torch.cat([entries[j]["decoder"][k] for j in frames]) for k in entries[frames[0]]["decoder"]}
+
+    def _decode_frames(self, m: torch.Tensor, s: torch.Tensor, entries: Dict[int, Dict[str, torch.Tensor]],
+                       frames: List[int]) -> torch.Tensor:
+        """``net.decode`` of ``(T, S, ...)`` encodings of ``frames`` (flattened grid), ``frame_batch`` per call."""
         t, n = m.shape[0], m.shape[0] * m.shape[1]
+        step = self.frame_batch or n
         m, s = m.reshape(n, 1, *m.shape[-3:]), s.reshape(n, 1, *s.shape[-3:])
-        parts = [self.net.decode(m[i:i + self.frame_batch], s[i:i + self.frame_batch], None, self.input_size,
-                                 cache={k: v[i:i + self.frame_batch] for k, v in cache.items()})
-                 for i in range(0, n, self.frame_batch)]
+        parts = [self.net.decode(m[i:i + step], s[i:i + step], None, self.input_size,
+                                 cache=self._decoder_cache(entries, frames[i:i + step]))
+                 for i in range(0, n, step)]
         return torch.cat(parts).reshape(t, n // t, *parts[0].shape[-2:])
 
     def _naive_logits(self, video, boxes, windows, positions) -> Tuple[torch.Tensor, List[BoxCrop]]:

@@ -48,6 +48,11 @@ def _sqr_norm(parts: Sequence[torch.Tensor], batch_dim: int) -> torch.Tensor:
     return total
 
 
+def _along(values: torch.Tensor, batch_dim: int, like: torch.Tensor) -> torch.Tensor:
+    """Per-sequence ``values`` shaped to broadcast along ``batch_dim`` of ``like``."""
+    return values.reshape([-1 if d == batch_dim else 1 for d in range(like.dim())])
+
+
 def _loss(parts: Sequence[torch.Tensor]) -> torch.Tensor:
     return sum((e * e).sum() for e in parts) / sum(e.numel() for e in parts)
 
@@ -137,11 +142,9 @@ class GNSteepestDescent(nn.Module):
                 ip_gg = _sqr_norm(g, self.parameter_batch_dim)
                 ip_hh = _sqr_norm(jg, self.residual_batch_dim)
                 alpha = ip_gg / (ip_hh + self.steplength_reg * ip_gg).clamp(1e-8)
-                params = [p - alpha.reshape([-1 if d == self.parameter_batch_dim else 1 for d in range(e.dim())]) * e
-                          for p, e in zip(params, g)]
+                params = [p - _along(alpha, self.parameter_batch_dim, e) * e for p, e in zip(params, g)]
                 if affine:
-                    r = [e - alpha.reshape([-1 if d == self.residual_batch_dim else 1 for d in range(e.dim())]) * j
-                         for e, j in zip(r, jg)]
+                    r = [e - _along(alpha, self.residual_batch_dim, j) * j for e, j in zip(r, jg)]
                 iterates.append(params if input_is_list else params[0])
             if self.compute_losses:
                 losses.append(_loss(self.residual_module(params, **kwargs)))
