@@ -90,9 +90,14 @@ def test_affine_residual_update_equals_recomputing_the_residual(monkeypatch, det
     monkeypatch.setattr(loss_residual_modules, "apply_filter", lambda *a: calls.append(1) or original_apply(*a))
     fa, ia, la = learner(f0, feat=x, label=y, sample_weight=v)
     updated_calls = len(calls)
-    monkeypatch.delattr(LWTLResidual, "transpose_product")  # no affine declaration: r recomputed every iteration
+    learner.update_residual = False  # r recomputed every iteration
     calls.clear()
     fb, ib, lb = learner(f0, feat=x, label=y, sample_weight=v)
+    monkeypatch.delattr(LWTLResidual, "transpose_product")  # no affine declaration: the same as update_residual=False
+    calls.clear()
+    learner.update_residual = True
+    fc, ic, lc = learner(f0, feat=x, label=y, sample_weight=v)
+    assert len(calls) == 2 * 6 + 1 and torch.equal(fb, fc) and torch.equal(torch.stack(lb), torch.stack(lc))
     # one filter application per iteration (J g), plus r(f) at the start, after each detach, and the final loss
     restarts = 1 if detach_length == float("inf") else 3
     assert updated_calls == 6 + restarts + 1 and len(calls) == 2 * 6 + 1

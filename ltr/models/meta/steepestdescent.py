@@ -69,11 +69,13 @@ class GNSteepestDescent(nn.Module):
             step length is computed per sequence.
         steplength_reg: adds ``steplength_reg * |g|^2`` to the step-length denominator.
         use_closed_form: use the residual module's closed-form gradient when it has one.
+        update_residual: update an affine residual along each step (see the module docstring) instead of
+            recomputing it; False recomputes it every iteration (for comparison: ``benchmarks/learner_forms.py``).
     """
 
     def __init__(self, residual_module: nn.Module, num_iter: int = 1, compute_losses: bool = False,
                  detach_length: float = float("inf"), parameter_batch_dim: int = 0, residual_batch_dim: int = 0,
-                 steplength_reg: float = 0.0, use_closed_form: bool = True):
+                 steplength_reg: float = 0.0, use_closed_form: bool = True, update_residual: bool = True):
         super().__init__()
         self.residual_module = residual_module
         self.num_iter = num_iter
@@ -83,6 +85,7 @@ class GNSteepestDescent(nn.Module):
         self.residual_batch_dim = residual_batch_dim
         self.steplength_reg = steplength_reg
         self.use_closed_form = use_closed_form
+        self.update_residual = update_residual
 
     def _closed_form_available(self) -> bool:
         return (self.use_closed_form and hasattr(self.residual_module, "residual_and_gradient")
@@ -120,7 +123,7 @@ class GNSteepestDescent(nn.Module):
         if closed_form and hasattr(self.residual_module, "prepare"):  # per-call work shared by all iterations
             kwargs = self.residual_module.prepare(params, **kwargs)
         # reduced-precision autocast: recompute r every iteration rather than let rounding accumulate in the updates
-        affine = (closed_form and hasattr(self.residual_module, "transpose_product")
+        affine = (closed_form and self.update_residual and hasattr(self.residual_module, "transpose_product")
                   and not torch.is_autocast_enabled(params[0].device.type))
         iterates = [params if input_is_list else params[0]]
         losses = []
