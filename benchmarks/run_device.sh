@@ -9,3 +9,4 @@ export PYTHONPATH="$PWD" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 python3 benchmarks/network_speed.py --device cuda --repeats 5 2>&1 | tee "$OUT/network.md"
 python3 benchmarks/tracker_speed.py --device cuda --frames 12 2>&1 | tee "$OUT/tracker.md"
 python3 benchmarks/decoder_cpu.py --device cuda --repeats 10 2>&1 | tee "$OUT/decoder_forms.md"
+python3 benchmarks/learner_forms.py --device cuda --rounds 7 --repeats 10 2>&1 | tee "$OUT/learner_forms.md"
