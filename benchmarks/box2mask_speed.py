@@ -2,6 +2,7 @@
 
     python benchmarks/box2mask_speed.py [--frames 12] [--num-frames 5] [--interval 2] [--iterations 15]
                                         [--device cpu|cuda] [--amp bf16] [--threads 2] [--size 480 832]
+                                        [--modes cached naive] [--rounds 3]
 
 Uses the official STANet architecture with random weights (decoder bias centred so masks are non-trivial) on a
 synthetic 854x480 video with a moving ellipse; boxes follow the ellipse. Three modes: ``cached`` (the default),
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 import time
 from datetime import date
 
@@ -24,6 +26,8 @@ from box2mask.predictor import Box2MaskPredictor
 from box2mask.stanet_method import STANetMethod
 from ltr.admin.loading import CONSTRUCTOR_ALIASES, build_network
 from ltr.admin.model_constructor import NetConstructor
+
+MODES = ("cached", "cache off", "naive")
 
 
 def video(n: int, h: int = 480, w: int = 854, seed: int = 0):
@@ -65,6 +69,11 @@ def main() -> None:
                     help="untimed frames run first in each mode (default: 8 on CUDA, 0 on the CPU)")
     ap.add_argument("--no-refine", action="store_true", help="first pass only (no refinement pass)")
     ap.add_argument("--window-batch", type=int, default=None, help="default: 4 on CUDA, 1 on the CPU")
+    ap.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES,
+                    help="modes to time; speed-ups are given against the first")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time every mode this many times, alternating their order; report medians and per-round "
+                         "speed-ups (the machine's speed drifts between rounds)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -73,40 +82,54 @@ def main() -> None:
     frames, boxes = video(args.frames)
     centre_logits(net, frames, boxes, args.size, args.device)
     warmup = args.warmup if args.warmup is not None else (8 if args.device.startswith("cuda") else 0)
+    modes = list(dict.fromkeys(args.modes))
+    seconds = {mode: [] for mode in modes}
     results = {}
-    for mode in ("cached", "cache off", "naive"):
-        method = STANetMethod(net, num_frames=args.num_frames, interval=args.interval, iterations=args.iterations,
-                              input_size=tuple(args.size), device=args.device, amp=args.amp, naive=mode == "naive",
-                              input_format="bgr255_mrcnn", window_batch=args.window_batch,
-                              refine=not args.no_refine, max_cached_frames=0 if mode == "cache off" else None)
-        if warmup:  # first calls on a GPU pick kernels and allocate memory: keep them out of the timing
-            Box2MaskPredictor(method).predict(frames[:warmup], boxes[:warmup])
-            if args.device.startswith("cuda"):
-                torch.cuda.synchronize()
-            method.stats = dict.fromkeys(method.stats, 0)
-        t0 = time.perf_counter()
-        masks = Box2MaskPredictor(method).predict(frames, boxes)
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
-        sec = time.perf_counter() - t0
-        results[mode] = (masks, sec, method.backbone_passes_per_frame)
-    others = [results[mode][0] for mode in ("cache off", "naive")]
-    same = all(np.array_equal(results["cached"][0][t], o[t]) for o in others for t in range(args.frames))
-    diff = max(float((results["cached"][0][t] != o[t]).mean()) for o in others for t in range(args.frames))
-    fg = float(np.mean([m.mean() for m in results["cached"][0].values()]))
+    for r in range(args.rounds):
+        for mode in (modes if r % 2 == 0 else modes[::-1]):  # alternate the order: no mode always runs first
+            masks, sec, passes, window_batch = time_mode(net, frames, boxes, args, mode, warmup)
+            seconds[mode].append(sec)
+            results[mode] = (masks, passes)
+    ref = modes[0]
+    others = [results[mode][0] for mode in modes[1:]]
+    same = all(np.array_equal(results[ref][0][t], o[t]) for o in others for t in range(args.frames))
+    diff = max([float((results[ref][0][t] != o[t]).mean()) for o in others for t in range(args.frames)] or [0.0])
+    fg = float(np.mean([m.mean() for m in results[ref][0].values()]))
     machine = (torch.cuda.get_device_name() if args.device.startswith("cuda") else
                f"{platform.machine()}, {torch.get_num_threads()} threads")
     print(f"box2mask STANet annotation -- {date.today()}, {args.device} ({machine}), amp={args.amp}, "
           f"{args.frames} frames 854x480, input {args.size[0]}x{args.size[1]}, T={args.num_frames}, "
-          f"delta={args.interval}, {args.iterations} iterations, window batch {method.window_batch}, "
-          f"refinement pass {'off' if args.no_refine else 'on'}\n")
+          f"delta={args.interval}, {args.iterations} iterations, window batch {window_batch}, "
+          f"refinement pass {'off' if args.no_refine else 'on'}, {args.rounds} round(s) (median seconds)\n")
     print("| mode | seconds | frames/s | backbone passes / frame |\n|---|---:|---:|---:|")
-    for mode, (_, sec, passes) in results.items():
-        print(f"| {mode} | {sec:.1f} | {args.frames / sec:.3f} | {passes:.2f} |")
-    print(f"\nspeed-up cached vs naive: {results['naive'][1] / results['cached'][1]:.2f}x; caching alone (cached vs "
-          f"cache off): {results['cache off'][1] / results['cached'][1]:.2f}x; identical masks in all modes: {same} "
+    median = {mode: statistics.median(secs) for mode, secs in seconds.items()}
+    for mode in modes:
+        print(f"| {mode} | {median[mode]:.1f} | {args.frames / median[mode]:.3f} | {results[mode][1]:.2f} |")
+    ratios = []
+    for mode in modes[1:]:
+        per_round = [b / a for a, b in zip(seconds[ref], seconds[mode])]
+        ratios.append(f"{ref} vs {mode}: {statistics.median(per_round):.2f}x"
+                      + (f" (rounds: {', '.join(f'{x:.2f}' for x in per_round)})" if args.rounds > 1 else ""))
+    print(f"\nspeed-up {'; '.join(ratios)}; identical masks in all modes: {same} "
           f"(max differing pixel fraction {diff:.2e}); mean foreground fraction {fg:.3f}")
 
+
+def time_mode(net, frames, boxes, args, mode: str, warmup: int):
+    """One timed annotation of the video in ``mode``: (masks, seconds, backbone passes per frame, window batch)."""
+    method = STANetMethod(net, num_frames=args.num_frames, interval=args.interval, iterations=args.iterations,
+                          input_size=tuple(args.size), device=args.device, amp=args.amp, naive=mode == "naive",
+                          input_format="bgr255_mrcnn", window_batch=args.window_batch,
+                          refine=not args.no_refine, max_cached_frames=0 if mode == "cache off" else None)
+    if warmup:  # first calls on a GPU pick kernels and allocate memory: keep them out of the timing
+        Box2MaskPredictor(method).predict(frames[:warmup], boxes[:warmup])
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        method.stats = dict.fromkeys(method.stats, 0)
+    t0 = time.perf_counter()
+    masks = Box2MaskPredictor(method).predict(frames, boxes)
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return masks, time.perf_counter() - t0, method.backbone_passes_per_frame, method.window_batch
 
 if __name__ == "__main__":
     main()
