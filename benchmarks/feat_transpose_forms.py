@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from benchmarks.box2mask_speed import centre_logits, video
+from benchmarks.timing import sync
 from box2mask.predictor import Box2MaskPredictor
 from box2mask.stanet_method import STANetMethod
 from ltr.admin.loading import CONSTRUCTOR_ALIASES, build_network
@@ -27,21 +28,16 @@ from ltr.models.layers import filter as filter_ops
 FORMS = {"matrix product": filter_ops._feat_transpose_gemm, "convolution": filter_ops._feat_transpose_conv}
 
 
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
 def per_call_ms(fn: Callable, frames: int, device: str, repeats: int = 30) -> float:
     """Milliseconds per call at ``frames`` x 1 sequence x 512 x 30 x 52 features, 16 residual maps."""
     feat = torch.randn(frames, 1, 512, 30, 52, device=device)
     res = torch.randn(frames, 1, 16, 30, 52, device=device)
     fn(feat, res, 3, 3)
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
         fn(feat, res, 3, 3)
-    _sync(device)
+    sync(device)
     return (time.perf_counter() - t0) / repeats * 1000
 
 
@@ -79,10 +75,10 @@ def main() -> None:
                 method = STANetMethod(net, num_frames=5, interval=3, iterations=15, device=dev,
                                       input_format="bgr255_mrcnn")
                 Box2MaskPredictor(method).predict(images[:8], boxes[:8])  # warm-up
-                _sync(dev)
+                sync(dev)
                 t0 = time.perf_counter()
                 Box2MaskPredictor(method).predict(images, boxes)
-                _sync(dev)
+                sync(dev)
                 fps.append(args.frames / (time.perf_counter() - t0))
             print(f"| {r + 1} | {fps[0]:.1f} | {fps[1]:.1f} |")
     finally:

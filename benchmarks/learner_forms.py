@@ -16,31 +16,15 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
-import time
 from datetime import date
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import torch
 
+from benchmarks.timing import median_seconds
 from ltr.models.lwl.builders import build_learner
 
 CASES = (("LWL initial fit", 1, 20), ("LWL update, 32 samples", 32, 3), ("STANet window", 5, 15))
-
-
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def _median_seconds(fn: Callable[[], object], repeats: int, device: str) -> float:
-    times = []
-    for _ in range(repeats):
-        _sync(device)
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -76,7 +60,7 @@ def main() -> None:
             times: Dict[bool, List[float]] = {False: [], True: []}
             for _ in range(args.rounds):
                 for update in (False, True):
-                    times[update].append(_median_seconds(lambda: fit(update), args.repeats, dev))
+                    times[update].append(median_seconds(lambda: fit(update), args.repeats, dev, warmup=False))
             old, new = (statistics.median(times[u]) * 1000 for u in (False, True))
             diff = ((results[True] - results[False]).abs().max() / results[False].abs().max()).item()
             print(f"| {name} | {frames} | {iterations} | {old:.2f} | {new:.2f} | {old / new:.2f}x | {diff:.1e} |")

@@ -14,28 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 from datetime import date
 
 import torch
 
+from benchmarks.timing import median_seconds
 from ltr.admin.loading import CONSTRUCTOR_ALIASES
 from ltr.models.lwl import lwl_net, sta_net
-
-
-def _time(fn, repeats: int, device: str) -> float:
-    fn()
-    if device == "cuda":
-        torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -65,8 +50,8 @@ def main() -> None:
             f = lwl.extract_backbone_features(img)
             lwl.segment_target(filt, lwl.extract_target_model_features(f), f)
 
-        rows.append(("LWL, 1 frame 480x832 (backbone + target model + decoder)", _time(lwl_frame, args.repeats, dev)))
-        rows.append(("LWL backbone only, 1 frame 480x832", _time(lambda: lwl.extract_backbone_features(img),
+        rows.append(("LWL, 1 frame 480x832 (backbone + target model + decoder)", median_seconds(lwl_frame, args.repeats, dev)))
+        rows.append(("LWL backbone only, 1 frame 480x832", median_seconds(lambda: lwl.extract_backbone_features(img),
                                                                args.repeats, dev)))
     opt = lwl.target_model.filter_optimizer
     x2, lab2, sw2 = torch.cat([x, x]).unsqueeze(1), torch.cat([label, label]), torch.cat([sw, sw])
@@ -75,13 +60,13 @@ def main() -> None:
         ctx = torch.inference_mode if closed else torch.no_grad
         with ctx():
             rows.append((f"LWL initial fit, 20 iterations ({'closed form' if closed else 'autograd'})",
-                         _time(lambda: lwl.target_model.get_filter(x.unsqueeze(1), label, sw, num_iter=20),
+                         median_seconds(lambda: lwl.target_model.get_filter(x.unsqueeze(1), label, sw, num_iter=20),
                                args.repeats, dev)))
             rows.append((f"LWL update, 3 iterations on 2 samples ({'closed form' if closed else 'autograd'})",
-                         _time(lambda: opt(filt, num_iter=3, feat=x2, label=lab2, sample_weight=sw2),
+                         median_seconds(lambda: opt(filt, num_iter=3, feat=x2, label=lab2, sample_weight=sw2),
                                args.repeats, dev)))
     opt.use_closed_form = True
-    del lwl
+    lwl = opt = None  # free the LWL network before building STANet
 
     sta = sta_net.steepest_descent_resnet50(**CONSTRUCTOR_ALIASES["sta"]["kwds"]).to(dev).eval()
     imgs = torch.randn(3, 1, 3, h, w, device=dev) * 50
@@ -89,7 +74,7 @@ def main() -> None:
     with torch.inference_mode():
         for it in (5, 15):
             rows.append((f"STANet, T=3 frames 480x832, {it} learner iterations",
-                         _time(lambda: sta(imgs, boxes, num_iter=it), args.repeats, dev)))
+                         median_seconds(lambda: sta(imgs, boxes, num_iter=it), args.repeats, dev)))
 
     machine = (torch.cuda.get_device_name() if dev == "cuda" else
                f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
