@@ -22,6 +22,7 @@ from datetime import date
 import numpy as np
 import torch
 
+from benchmarks.timing import sync
 from box2mask.predictor import Box2MaskPredictor
 from box2mask.stanet_method import STANetMethod
 from ltr.admin.loading import CONSTRUCTOR_ALIASES, build_network
@@ -122,13 +123,11 @@ def time_mode(net, frames, boxes, args, mode: str, warmup: int):
                           refine=not args.no_refine, max_cached_frames=0 if mode == "cache off" else None)
     if warmup:  # first calls on a GPU pick kernels and allocate memory: keep them out of the timing
         Box2MaskPredictor(method).predict(frames[:warmup], boxes[:warmup])
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
+        sync(args.device)
         method.stats = dict.fromkeys(method.stats, 0)
     t0 = time.perf_counter()
     masks = Box2MaskPredictor(method).predict(frames, boxes)
-    if args.device.startswith("cuda"):
-        torch.cuda.synchronize()
+    sync(args.device)
     return masks, time.perf_counter() - t0, method.backbone_passes_per_frame, method.window_batch
 
 if __name__ == "__main__":
