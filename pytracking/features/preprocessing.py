@@ -2,12 +2,21 @@
 
 Coordinates are ``(y, x)``; sizes ``(h, w)``; images are float tensors ``(1, C, H, W)``.
 
-Division semantics: the reference computes the crop corners as ``tl = pos - (size - 1) / 2`` and
-``br = pos + size / 2 + 1`` on integer tensors. Under PyTorch >= 1.5 ``/`` is a true division, so the corners can be
-half-integers; each padding amount is then truncated toward zero. A requested even size n therefore yields an
-(n + 1)-pixel crop whose coordinates are half-integers (e.g. a 10x10 request at (100, 150) gives an 11x11 patch with
-coordinates [95.5, 145.5, 106, 156]). We keep these true-division semantics -- the ones every reference run on a
-current PyTorch uses (and the reference vectors were produced with) -- rather than the floor division of PyTorch < 1.5.
+Crop geometry, exactly as the reference computes it on a current PyTorch (true division of integer tensors), for a
+centre ``p`` (truncated to an integer) and an integer crop size ``n`` (per axis):
+
+* corners ``tl = p - (n - 1) / 2`` and ``br = p + n / 2 + 1`` -- half-integers when ``n`` is even (``tl``) or odd
+  (``br``); these float corners are what ``sample_patch`` returns as the patch coordinates;
+* the pixels cut out are rows/columns ``int(tl) .. int(br) - 1``: each corner is truncated toward zero *on its
+  own*; pixels outside the image are replicated (zero for masks). Inside the image an even ``n`` therefore gives
+  ``n + 1`` pixels and an odd ``n`` gives ``n``; a corner beyond the top/left border truncates toward zero too
+  (``tl = -3.5`` starts at -3).
+
+Example: a 10x10 request at (100, 150) returns an 11x11 patch with coordinates ``[95.5, 145.5, 106, 156]``; an 11x11
+request returns rows 95..105 and columns 145..155 (11x11) with coordinates ``[95, 145, 106.5, 156.5]``.
+The truncation of the far corner is taken before subtracting the image size: truncating the difference instead
+(``int(br - W)``) adds a pixel whenever ``br`` lies inside the image with a fractional part, which changed LWL's
+results on real frames with small targets (see ``docs/reference-notes.md``, "Crops").
 """
 from __future__ import annotations
 
@@ -36,8 +45,8 @@ def torch_to_numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def _pad_amounts(tl: torch.Tensor, br: torch.Tensor, h: int, w: int) -> Tuple[int, int, int, int]:
-    """(left, right, top, bottom) padding (negative = crop), each truncated toward zero."""
-    return (int(-tl[1].item()), int(br[1].item() - w), int(-tl[0].item()), int(br[0].item() - h))
+    """(left, right, top, bottom) padding (negative = crop): each corner truncated toward zero, then offset."""
+    return (int(-tl[1].item()), int(br[1].item()) - w, int(-tl[0].item()), int(br[0].item()) - h)
 
 
 def sample_patch(im: torch.Tensor, pos: torch.Tensor, sample_sz: torch.Tensor, output_sz: Optional[torch.Tensor] = None,

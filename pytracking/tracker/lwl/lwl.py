@@ -195,7 +195,7 @@ class LWL(BaseTracker):
             self.update_target_model(self.prev_test_x, crop)
 
         self.pos, self.target_sz = self.get_target_state(prev_prob.squeeze())
-        new_scale = torch.sqrt(self.target_sz.prod() / self.base_target_sz.prod())
+        new_scale = torch.sqrt(self.target_sz.prod()) / torch.sqrt(self.base_target_sz.prod())
         if self.params.get("max_scale_change", None) is not None:
             new_scale = self.clip_scale_change(new_scale)
         self.target_scale = new_scale
