@@ -3,7 +3,7 @@
 ``info`` keys (pytracking's): ``init_object_ids`` (objects starting in this frame), ``object_ids`` (all objects
 known at the first frame), ``sequence_object_ids``, ``init_bbox`` / ``init_mask`` (dicts keyed by object id for boxes;
 one label map for masks). Objects may start in later frames (YouTube-VOS). The merge is the tracker class's
-``merge_results`` when it has one (LWL: soft aggregation), else a per-pixel argmax of the objects' masks.
+``merge_results(out_all, trackers=...)`` when it has one (LWL: soft aggregation), else a per-pixel argmax of the objects' masks.
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ class MultiObjectWrapper:
         split, init_other = OrderedDict(), OrderedDict()
         for obj_id in info["init_object_ids"]:
             split[obj_id] = {"object_ids": [obj_id], "sequence_object_ids": info.get("sequence_object_ids")}
+            if "sequence_name" in info:
+                split[obj_id]["sequence_name"] = info["sequence_name"]
             init_other[obj_id] = {}
             if "init_bbox" in info:
                 split[obj_id]["init_bbox"] = init_other[obj_id]["init_bbox"] = info["init_bbox"][obj_id]
@@ -70,7 +72,7 @@ class MultiObjectWrapper:
     def merge_outputs(self, out_all: Dict[str, Dict[str, Any]]) -> "OrderedDict[str, Any]":
         """The tracker's own ``merge_results`` when available."""
         if hasattr(self.base_tracker_class, "merge_results"):
-            return self.base_tracker_class.merge_results(out_all)
+            return self.base_tracker_class.merge_results(out_all, trackers=self.trackers)
         return self.default_merge(out_all)
 
     def initialize(self, image: np.ndarray, info: Dict[str, Any]) -> Optional[Dict[str, Any]]:

@@ -142,6 +142,7 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
             segs.append(np.asarray(seg).astype(np.uint8))
 
     info = seq.frame_info(0)
+    info.setdefault("sequence_name", seq.name)
     image = read_image(seq.frames[0])
     t0 = time.perf_counter()
     out = tracker.initialize(image, info) or {}

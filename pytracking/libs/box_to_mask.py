@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -93,7 +93,9 @@ class STAInitializer:
     Args:
         net: a STANet network wrapper or module (``forward(images (T,S,3,H,W), boxes (T,S,4), num_iter=...)``).
         scale: crop area = scale**2 x box area. num_iter: learner iterations (None: the network's own).
-        input_format: see :func:`resolve_input_format`. device: the network's device.
+        input_format: see :func:`resolve_input_format`.
+        device: the network's device; None (default) follows the tracker -- LWL passes its network's device
+            (``params.use_gpu``, ``B2M_DEVICE``) to :meth:`initialize` -- and, used on its own, CUDA when available.
     Returns from ``__call__(image, box)``: the binary mask ``(H, W)`` float32 (1 = target).
     """
 
@@ -106,12 +108,21 @@ class STAInitializer:
         self.scale = scale
         self.num_iter = num_iter
         self.input_size = tuple(input_size)
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = torch.device(device) if device is not None else None
         self._input_format = input_format
         self.input_format = None
+        self._follows = device is None
 
-    def initialize(self) -> "STAInitializer":
-        """Load the checkpoint (once) and move the network to the device."""
+    def initialize(self, device: Optional[Union[str, torch.device]] = None) -> "STAInitializer":
+        """Load the checkpoint (once) and move the network to the device (``device`` when this initialiser was
+        built without one, e.g. the tracker's)."""
+        if self._follows:
+            new = torch.device(device) if device is not None else self.device
+            if new is None:
+                new = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            if new != self.device:
+                self.device = new
+                self.input_format = None  # (re)place the network on the new device below
         if self.net is None:
             from ltr.admin.loading import load_network
 

@@ -4,26 +4,24 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
 import torch
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+from tests.conftest import shared_path
+
 SMALL = dict(filter_size=3, num_filters=4, optim_iter=2, out_feature_dim=16, clf_feat_blocks=0, final_conv=True,
              backbone_type="resnet18", backbone_width=8, decoder_mdim=8, use_bn_in_label_enc=False,
              label_encoder_dims=(4, 8, 8))
 
 
-def _shared(*parts) -> Path:
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"shared material not available: {p}")
-    return p
+def shared_file(*parts: str) -> Path:
+    """A path inside ../shared (skipped when absent; a failure under CI, see tests/conftest.py)."""
+    return shared_path(*parts)
 
 
 def tracker_vector():
     """(vector dict, LWTLNet with the regenerated weights) of ``tracker_lwl_vos_seed4.pt``."""
-    d = torch.load(_shared("ref", "vectors", "tracker_lwl_vos_seed4.pt"), map_location="cpu", weights_only=True)
-    spec = importlib.util.spec_from_file_location("seeded_weights", _shared("ref", "tools", "seeded_weights.py"))
+    d = torch.load(shared_file("ref", "vectors", "tracker_lwl_vos_seed4.pt"), map_location="cpu", weights_only=True)
+    spec = importlib.util.spec_from_file_location("seeded_weights", shared_file("ref", "tools", "seeded_weights.py"))
     sw = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sw)
     rec = d["meta"]["seeded_weights"]

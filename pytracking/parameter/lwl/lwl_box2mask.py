@@ -11,5 +11,5 @@ def parameters():
     ``sta.pth.tar`` (or B2M_STA_NETWORK), looked up in the ``network_path`` setting."""
     params = lwl_parameters("lwl_stage2.pth", init_with_box=True, output_box_mode="extreme")
     params.init_mask_generator = STAInitializer(checkpoint=os.environ.get("B2M_STA_NETWORK", "sta.pth.tar"),
-                                                scale=4.0, device=params.net.device.type)
+                                                scale=4.0)   # device: the tracker's (use_gpu)
     return params

@@ -21,6 +21,7 @@ Differences from the reference, all in tracker code (the networks are unchanged)
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -35,6 +36,8 @@ from pytracking.libs.sample_memory import SampleMemory
 from pytracking.libs.segmentation import (extreme_point_box, paste_scores, soft_aggregate, state_to_box,
                                           var_target_state)
 from pytracking.tracker.base.basetracker import BaseTracker
+
+logger = logging.getLogger(__name__)
 
 
 class LWL(BaseTracker):
@@ -51,7 +54,7 @@ class LWL(BaseTracker):
             self.params.net.initialize()
             generator = self.params.get("init_mask_generator", None)
             if hasattr(generator, "initialize"):
-                generator.initialize()
+                generator.initialize(device=self.params.net.device)
         self.features_initialized = True
 
     # --------------------------------------------------------------------------------------------- initialise
@@ -66,7 +69,7 @@ class LWL(BaseTracker):
         self.object_id = info.get("object_ids", [None])[0]
         im = numpy_to_torch(image)
 
-        init_mask, init_logits = self._initial_mask(image, im, info)
+        init_mask, init_logits, generated = self._initial_mask(image, im, info)
         state = info.get("init_bbox")
         if state is None:
             state = extreme_point_box(init_mask[0, 0].numpy() > 0.5)
@@ -75,6 +78,8 @@ class LWL(BaseTracker):
         state = [float(v) for v in state]
         if state[2] <= 0 or state[3] <= 0:
             raise ValueError(f"Initial box must have a positive size, got {state}")
+        if generated and not bool((init_mask > 0.5).any()):
+            init_mask, init_logits = self._filled_box_mask(image.shape[:2], state, info)
 
         self.pos = torch.tensor([state[1] + (state[3] - 1) / 2, state[0] + (state[2] - 1) / 2])
         self.target_sz = torch.tensor([state[3], state[2]])
@@ -93,41 +98,60 @@ class LWL(BaseTracker):
         if self.object_id is None:
             out["segmentation"] = (prob > 0.5).to(torch.uint8).cpu().numpy()
             out["segmentation_raw"] = prob
-        elif init_logits is not None:
+        elif generated:
+            # Several objects: the merge needs this object's scores; never let the dataset's mask stand in for the
+            # generated one (the wrapper's default for frame 0 is the given init_mask).
             out["segmentation"] = (prob > 0.5).to(torch.uint8).cpu().numpy()
-            out["segmentation_raw"] = init_logits
+            out["segmentation_raw"] = init_logits.to(self.device) if init_logits is not None else (prob - 0.5) * 200.0
+        if self.params.get("output_box_mode", "var") == "extreme" and generated:
+            out["target_bbox"] = extreme_point_box(out.get("segmentation", (prob > 0.5).cpu().numpy()),
+                                                   previous=state)
         self._last_output = out
         return out
 
+    def _filled_box_mask(self, image_hw, box, info: Dict[str, Any]):
+        """The documented fallback for an empty generated initial mask: the box itself, filled (clipped)."""
+        name = info.get("sequence_name") or "<unnamed sequence>"
+        obj = f" object {self.object_id}" if self.object_id is not None else ""
+        logger.warning("%s%s: the box->mask step gave an empty initial mask for box %s; LWL starts from the "
+                       "filled box instead", name, obj, [round(v, 2) for v in box])
+        h, w = image_hw
+        mask = torch.zeros(1, 1, h, w)
+        x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+        x1, y1 = min(int(math.ceil(box[0] + box[2])), w), min(int(math.ceil(box[1] + box[3])), h)
+        mask[..., y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)] = 1.0
+        return mask, None
+
     def _initial_mask(self, image: np.ndarray, im: torch.Tensor, info: Dict[str, Any]):
-        """(mask (1, 1, H, W) float on the CPU, logits or None). Given mask unless the parameters ask for box init."""
+        """(mask (1, 1, H, W) float on the CPU, logits or None, generated?). The given mask unless the parameters
+        ask for box initialisation (``init_with_box``) or no mask is given."""
         mask = info.get("init_mask")
         if mask is not None and not self.params.get("init_with_box", False):
             mask = np.asarray(mask)
             if mask.shape != image.shape[:2]:
                 raise ValueError(f"init_mask shape {mask.shape} differs from the image {image.shape[:2]}")
-            return torch.from_numpy((mask > 0).astype(np.float32)).view(1, 1, *mask.shape), None
+            return torch.from_numpy((mask > 0).astype(np.float32)).view(1, 1, *mask.shape), None, False
         box = info.get("init_bbox")
         if box is None:
             raise ValueError("Box initialisation needs info['init_bbox']")
+        if float(box[2]) <= 0 or float(box[3]) <= 0:
+            raise ValueError(f"Initial box must have a positive size, got {list(box)}")
         initializer = self.params.get("init_mask_generator", None)
         if initializer is not None:  # e.g. the box2mask (STANet) initialiser of the lwl_box2mask tracker
             prob = initializer(image, box)
-            return torch.as_tensor(prob, dtype=torch.float32).view(1, 1, *image.shape[:2]), None
+            return torch.as_tensor(prob, dtype=torch.float32).view(1, 1, *image.shape[:2]), None, True
         if not hasattr(self.net, "box_label_encoder"):
             raise ValueError("No init_mask given and the network has no box encoder (use lwl_boxinit or lwl_box2mask)")
         h, w = image.shape[:2]
         x0, y0 = max(0.0, float(box[0])), max(0.0, float(box[1]))
         x1, y1 = min(float(w), float(box[0]) + float(box[2])), min(float(h), float(box[1]) + float(box[3]))
-        if float(box[2]) <= 0 or float(box[3]) <= 0:
-            raise ValueError(f"Initial box must have a positive size, got {list(box)}")
         if x1 <= x0 or y1 <= y0:
             raise ValueError(f"Initial box {list(box)} lies outside the image ({w}x{h})")
         clipped = torch.tensor([[x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0)]], device=self.device)
         with torch.no_grad():
             feat = self.net.extract_backbone(im)
             logits = self.net.net.predict_box_mask(feat, clipped, (h, w))[0, 0]
-        return torch.sigmoid(logits).cpu().view(1, 1, h, w), logits
+        return torch.sigmoid(logits).cpu().view(1, 1, h, w), logits, True
 
     def generate_init_samples(self, im: torch.Tensor, init_mask: torch.Tensor):
         """Initial crop of the image and mask (with the inside-the-image shift) and its backbone features."""
@@ -218,10 +242,7 @@ class LWL(BaseTracker):
         mask_im = (scores_im > 0.0)
         prob_im = torch.sigmoid(scores_im)
         segmentation = mask_im.to(torch.uint8).cpu().numpy()
-        if self.params.get("output_box_mode", "var") == "extreme":
-            box = extreme_point_box(segmentation, previous=self._last_output.get("target_bbox"))
-        else:
-            box = state_to_box(*var_target_state(prob_im))
+        box = self.output_box(prob_im, segmentation, previous=self._last_output.get("target_bbox"))
         if self.object_id is None:
             out = {"segmentation": segmentation, "target_bbox": box, "segmentation_raw": prob_im}
         else:
@@ -260,6 +281,16 @@ class LWL(BaseTracker):
             raise ValueError(f"Unknown seg_to_bb_mode {mode!r}")
         return var_target_state(prob, self.params.get("seg_to_bb_sz_factor", 4))
 
+    def output_box(self, prob: torch.Tensor, segmentation: np.ndarray, previous=None) -> list:
+        """The reported box ``[x, y, w, h]`` of a probability map / its binary mask.
+
+        'var' (the reference): :meth:`get_target_state` of the probabilities -- with too little mass
+        (``min_mask_area``) the tracker's current state, i.e. the box the search area was placed on, instead of a
+        meaningless box of the near-empty map. 'extreme': the tightest box of the mask, ``previous`` when empty."""
+        if self.params.get("output_box_mode", "var") == "extreme":
+            return extreme_point_box(segmentation, previous=previous)
+        return state_to_box(*self.get_target_state(prob))
+
     def clip_scale_change(self, new_scale: torch.Tensor) -> torch.Tensor:
         """Limit the per-frame scale change to ``max_scale_change`` = (min factor, max factor)."""
         limits = self.params.max_scale_change
@@ -289,25 +320,39 @@ class LWL(BaseTracker):
 
     # ------------------------------------------------------------------------------------------ multi-object
     @staticmethod
-    def merge_results(out_all: "OrderedDict[str, Dict[str, Any]]") -> "OrderedDict[str, Any]":
-        """Soft aggregation of the objects' logits; boxes re-estimated ('var') from the merged probabilities.
+    def merge_results(out_all: "OrderedDict[str, Dict[str, Any]]",
+                      trackers: Optional[Dict[str, "LWL"]] = None) -> "OrderedDict[str, Any]":
+        """Soft aggregation of the objects' logits; boxes re-estimated from the merged probabilities.
 
-        Objects in their initial frame without logits use ``(mask - 0.5) * 200``."""
+        Objects in their initial frame without logits use ``(mask - 0.5) * 200`` computed in float64, and then
+        (as the reference, whose init masks are float64 numpy arrays) the whole merge of that frame runs in
+        float64. ``trackers`` (object id -> its LWL) gives each object's box rule (:meth:`output_box`: the
+        ``min_mask_area`` fallback to the object's own current state, or extreme points of its merged label);
+        without them the boxes are plain 'var' boxes."""
         scores = OrderedDict()
         for obj_id, out in out_all.items():
-            if "segmentation_raw" in out:
-                scores[obj_id] = torch.as_tensor(out["segmentation_raw"], dtype=torch.float32)
+            if out.get("segmentation_raw") is not None:
+                scores[obj_id] = torch.as_tensor(out["segmentation_raw"])
             else:
-                scores[obj_id] = (torch.as_tensor(np.asarray(out["segmentation"]), dtype=torch.float32) - 0.5) * 200.0
+                seg = np.asarray(out["segmentation"], dtype=np.float64)
+                scores[obj_id] = torch.from_numpy((seg - 0.5) * 200.0)
+        dtype = torch.float64 if any(v.dtype == torch.float64 for v in scores.values()) else torch.float32
         device = next(iter(scores.values())).device
-        labels, probs = soft_aggregate({k: v.to(device) for k, v in scores.items()})
+        labels, probs = soft_aggregate({k: v.to(device=device, dtype=dtype) for k, v in scores.items()})
         merged = OrderedDict(segmentation=labels, segmentation_raw=probs)
         first = next(iter(out_all.values()))
         for key in first:
             if key in ("segmentation", "segmentation_raw"):
                 continue
             if key == "target_bbox":
-                merged[key] = OrderedDict((k, state_to_box(*var_target_state(p))) for k, p in probs.items())
+                boxes = OrderedDict()
+                for k, p in probs.items():
+                    tracker = (trackers or {}).get(k)
+                    if tracker is None:
+                        boxes[k] = state_to_box(*var_target_state(p))
+                    else:
+                        boxes[k] = tracker.output_box(p, labels == int(k), previous=out_all[k].get("target_bbox"))
+                merged[key] = boxes
             else:
                 merged[key] = OrderedDict((k, out.get(key)) for k, out in out_all.items())
         return merged
