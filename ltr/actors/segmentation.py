@@ -5,8 +5,8 @@ logits against the 0/1 masks; the statistic ``J`` is the DAVIS Jaccard of ``logi
 averaged over frames (a frame where prediction and mask are both empty counts as 1).
 
 Difference from the released reference on purpose: its LWL training forward refines the target model after each
-test frame but keeps predicting with the filter of the initial fit, so the refinement is a no-op (reference quirk
-h.1). :class:`LWLActor` passes ``predict_with_refined_filter=True`` by default, so test frame i is predicted with the
+test frame but keeps predicting with the filter of the initial fit, so the refinement is a no-op (quirk Q1 in
+docs/reference-notes.md). :class:`LWLActor` passes ``predict_with_refined_filter=True`` by default, so test frame i is predicted with the
 filter refined on the train frames and the (detached) predictions of frames < i, as the LWL paper describes.
 ``predict_with_refined_filter=False`` reproduces the reference numerics.
 """

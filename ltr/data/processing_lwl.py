@@ -1,4 +1,4 @@
-"""LWL training processing (reference.md section (c)): jittered crops of the train and test frames.
+"""LWL training processing (docs/reference-notes.md, "Training defaults"): jittered crops of the train and test frames.
 
 Per sample (one object track): the joint transform (BGR, 5 % grayscale, 50 % horizontal flip) is rolled once for
 all train frames and once, independently, for all test frames (the reference's ``new_roll=True``; a shared roll is

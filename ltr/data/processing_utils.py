@@ -18,7 +18,7 @@ changing the aspect ratio. How a crop that does not fit the image is handled (``
 ``max_scale_change`` bounds the shrink factor of the two ``inside`` modes (None = unbounded); the rest is then
 padded. Padding replicates the border pixels of the image (or fills zeros) and fills zeros in the mask.
 
-Differences from the reference implementation (reference.md section (c)), on purpose: the crop's right/bottom
+Differences from the reference implementation (docs/reference-notes.md, "Training defaults"), on purpose: the crop's right/bottom
 padding has no extra replicated column/row (the reference pads one more and drops the last image column/row when
 the crop ends exactly at the border), and the crop's top-left corner is rounded half up (``floor(v + 0.5)``)
 instead of with Python's round-half-to-even.

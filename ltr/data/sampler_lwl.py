@@ -1,4 +1,4 @@
-"""LWL training sampler (reference.md section (c)): train frames followed by test frames of one object track.
+"""LWL training sampler (docs/reference-notes.md, "Training defaults"): train frames followed by test frames of one object track.
 
 Per item (global ``random``): a dataset by weight (LWL stage 2: YouTube-VOS : DAVIS = 6 : 1); a random sequence
 with more than ``2 * (num_train_frames + num_test_frames)`` visible frames (image datasets always qualify); a base

@@ -9,7 +9,7 @@ Result files (pytracking's per-sequence formats, one folder per dataset)::
     <results_root>/<tracker>/<param>[_%03d]/<dataset>/<seq>_time.txt             seconds per frame
     <segmentation_root>/<tracker>/<param>[_%03d]/<dataset>/<seq>/<frame>.png     indexed PNG, DAVIS palette
 
-Differences from the reference (``reference.md`` (g)), on purpose:
+Differences from the reference (docs/reference-notes.md, "Benchmark formats"), on purpose:
 
 * boxes are written as floats (``%.3f``) instead of being truncated to int: truncation biases every box by up
   to one pixel towards the origin, which costs measurable IoU on small targets; readers accept both. The GOT-10k and

@@ -112,7 +112,7 @@ def test_box_rasterisation_rules_hand_computed():
     expect[0, 0, 5:25, 0:92] = 1
     expect[1, 0, 0:6, 3:7] = 1
     assert torch.equal(m, expect)
-    # box-init encoder does not clamp: a negative start is a Python negative slice (reference quirk h.6)
+    # box-init encoder does not clamp: a negative start is a Python negative slice (reference quirk Q6)
     m2 = rasterize_boxes(torch.tensor([[-3.0, 2.0, 10.0, 5.0]]), (10, 20), clamp_start=False)
     expect2 = torch.zeros(1, 1, 10, 20)
     expect2[0, 0, 2:7, -3:7] = 1  # empty column range
@@ -215,7 +215,7 @@ def test_lwl_training_forward_refinement_quirk_and_fix():
         ref2 = net(tr, te, masks, num_refinement_iter=2)
         fixed = net(tr, te, masks, num_refinement_iter=2, predict_with_refined_filter=True)
     assert ref0.shape == (3, 2, 64, 96)
-    assert torch.equal(ref0, ref2)  # reference quirk h.1: the refined filter is never used
+    assert torch.equal(ref0, ref2)  # reference quirk Q1: the refined filter is never used
     assert torch.equal(fixed[0], ref0[0]) and not torch.allclose(fixed[1:], ref0[1:])
 
 

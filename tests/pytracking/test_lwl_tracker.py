@@ -139,7 +139,7 @@ def test_boxinit_outputs_probability_and_extreme_boxes():
                           train_skipping=5, net_opt_update_iter=5, lower_init_weight=True, output_box_mode="extreme")
     tracker, outs, _ = _run_single(params, frames, {"init_bbox": [-10.0, 30.0, 60.0, 25.0]})
     raw0 = torch.as_tensor(outs[0]["segmentation_raw"])
-    assert raw0.min() >= 0 and raw0.max() <= 1            # a probability, not logits (reference quirk h.7 fixed)
+    assert raw0.min() >= 0 and raw0.max() <= 1            # a probability, not logits (reference quirk Q7 fixed)
     for o in outs[1:]:
         seg = o["segmentation"]
         if seg.any():

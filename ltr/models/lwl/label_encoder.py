@@ -7,7 +7,7 @@
 Box rasterisation keeps the reference's integer rules exactly (they change the numbers): each of x, y, w, h is
 truncated toward zero with ``int()`` and then passed through ``int(a + 0.5)`` (which only moves negative values, by
 +1). The STANet encoders clamp negative starts at 0; the box-init encoder does not (a box starting left of / above the
-image becomes a Python negative slice -- a reference quirk kept here; trackers clip boxes before encoding).
+image becomes a Python negative slice -- a reference quirk (Q6 in docs/reference-notes.md) kept here; trackers clip boxes before encoding).
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ class ResidualDS16FeatSWBoxCatMultiBlock(nn.Module):
         init_conv_bn(self, init_bn)
 
     def bbox_to_mask(self, bbox: torch.Tensor, sz: Sequence[int]) -> torch.Tensor:
-        """Binary box masks ``(N, 1, H, W)``; negative starts are NOT clamped (reference quirk)."""
+        """Binary box masks ``(N, 1, H, W)``; negative starts are NOT clamped (reference quirk Q6)."""
         return rasterize_boxes(bbox, sz[-2:], clamp_start=False)
 
     def forward(self, bb: torch.Tensor, feat: torch.Tensor, sz: Sequence[int]) -> torch.Tensor:

@@ -75,7 +75,7 @@ class LWTLNet(BackboneFeaturesMixin, nn.Module):
 
         ``predict_with_refined_filter=False`` reproduces the released reference exactly: every test frame is
         predicted with the filter of the INITIAL fit, so the refinement has no effect on outputs or loss (reference
-        quirk h.1). ``True`` predicts with the refined filter, as the LWL paper describes.
+        quirk Q1 in docs/reference-notes.md). ``True`` predicts with the refined filter, as the LWL paper describes.
         Shapes: images ``(T, S, 3, H, W)``, masks ``(T, S, H, W)``; returns logits ``(T_test, S, H, W)``.
         """
         num_sequences = train_imgs.shape[1]

@@ -1,7 +1,7 @@
 """STANet: masks from boxes by spatio-temporal aggregation (the paper's network; ``sta.pth.tar`` records the
 constructor ``ltr.models.lwl.sta_net.steepest_descent_resnet50``).
 
-Paper -> code (reference quirk h.4 explains why the code differs from the overview figure):
+Paper -> code (quirk Q4 in docs/reference-notes.md explains why the code differs from the overview figure):
 
 * object encoder B (Eq. 1): two independent box encoders. ``label_encoder`` gives the single-frame encoding m_t that
   goes straight to the decoder (its weight head is computed and discarded); ``bbox_encoder`` gives the labels e_t and

@@ -33,7 +33,7 @@ from ltr.trainers import LTRTrainer, build_adam
 
 logger = logging.getLogger(__name__)
 
-#: STANet as released with RTS (``sta.pth.tar``, reference.md (a)), with the whole backbone fixed (paper Sec. 3.4).
+#: STANet as released with RTS (``sta.pth.tar``, docs/reference-notes.md, "Released networks"), with the whole backbone fixed (paper Sec. 3.4).
 STANET_KWARGS: Dict[str, Any] = dict(
     filter_size=3, num_filters=16, optim_iter=5, out_feature_dim=512, label_encoder_dims=[16, 32, 64, 128],
     use_bn_in_label_enc=False, clf_feat_blocks=0, final_conv=True, backbone_type="mrcnn",
@@ -77,7 +77,7 @@ def build_net(settings: Settings, cfg: Box2MaskConfig) -> torch.nn.Module:
             raise SettingsError(f"mrcnn_weights needs net backbone_type='mrcnn', got {cfg.net.get('backbone_type')!r}"
                                 f" (--set mrcnn_weights=None for no pretrained backbone)")
         load_mrcnn_backbone(net.feature_extractor, resolve_file(settings, cfg.mrcnn_weights, "mrcnn_weights"))
-    # STANet computes the weight head of its single-frame box encoder and discards it (reference quirk h.4): those
+    # STANet computes the weight head of its single-frame box encoder and discards it (quirk Q4 in docs/reference-notes.md): those
     # parameters never get a gradient, so they are frozen (DistributedDataParallel requires every trained
     # parameter to take part in the loss)
     for p in net.label_encoder.samp_w_pred.parameters():

@@ -1,6 +1,6 @@
 """Shared LWL training recipe; the settings in this folder are :class:`LWLConfig` variants.
 
-Defaults (reference.md section (c), LWL stage 2): sampler with 1 train + 3 test frames within 100 frames, YouTube-VOS
+Defaults (docs/reference-notes.md, "Training defaults", LWL stage 2): sampler with 1 train + 3 test frames within 100 frames, YouTube-VOS
 2019 'jjtrain' : DAVIS 2017 train = 6 : 1; crops of 5x the jittered mask box (``inside_major``) resized to 832x480;
 joint BGR / 5 % grayscale / 50 % flip per frame group, per-frame random affine (rotation 15 deg, scale exp(0.2)),
 brightness jitter 0.2 and Mask R-CNN mean subtraction; :class:`~ltr.actors.segmentation.LWLActor` (loss 100 x
@@ -35,7 +35,7 @@ from ltr.trainers import LTRTrainer, build_adam
 
 logger = logging.getLogger(__name__)
 
-#: LWL as released (``lwl_stage2.pth``, reference.md (a)).
+#: LWL as released (``lwl_stage2.pth``, docs/reference-notes.md, "Released networks").
 LWL_KWARGS: Dict[str, Any] = dict(
     filter_size=3, num_filters=16, optim_iter=5, out_feature_dim=512, label_encoder_dims=[16, 32, 64],
     use_bn_in_label_enc=False, clf_feat_blocks=0, final_conv=True, backbone_type="mrcnn",

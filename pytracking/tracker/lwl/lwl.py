@@ -1,6 +1,6 @@
 """LWL tracker (Bhat et al. ECCV 2020): video object segmentation with a target model learned online.
 
-Algorithm (reference.md (d); every step numerically as the reference unless noted):
+Algorithm (docs/reference-notes.md, "LWL tracker"; every step numerically as the reference unless noted):
 * initialise: search area = 5x the target box at a fixed 480x832 crop; crop the frame and the initial mask (a given
   mask, or one predicted from the box); learn the target filter with 20 steepest-descent iterations; store the
   sample in the memory.
@@ -17,7 +17,11 @@ Differences from the reference, all in tracker code (the networks are unchanged)
 * boxes handed to the box encoder are clipped to the image (its rasteriser mishandles negative starts).
 * ``track(image)`` without ``info['previous_output']`` uses this tracker's own previous output.
 * optional ``output_box_mode='extreme'``: the output box is the tightest box around the binary mask (the paper's
-  tracking protocol) instead of the 'var' box.
+  tracking protocol) instead of the 'var' box -- also after the multi-object merge.
+* a lost target (probability mass below ``min_mask_area``) reports the box of the tracker's current state, per
+  object also after the merge (the reference applies one tracker's state to every object there).
+* a box->mask initialiser's mask is this tracker's first-frame output, also with several objects (the wrapper would
+  otherwise report the dataset's mask); an empty generated mask falls back to the filled box, with a warning.
 """
 from __future__ import annotations
 
