@@ -1,14 +1,16 @@
 """Box -> mask with STANet around one box: crop geometry, paste-back, and a single-frame initialiser for trackers.
 
-Geometry (the reference's STAHelper, docs/reference-notes.md, "STANet box-to-mask helper"): a crop centred on the box, of area ``scale**2`` times the box
-area with the network's fixed aspect ratio (480:832), resized to the network input size; the box is mapped into crop
-coordinates; the network's logits are pasted back into the image (-100 outside the crop) and set to -100 outside the
-box. Difference from the reference: the outside-the-box rule clamps the box to the image first (the reference's
-slicing wiped almost the whole map for boxes starting left of / above the image).
+Geometry (the reference's STAHelper, docs/reference-notes.md, "STANet box-to-mask helper"): a crop centred on the
+box, of area ``scale**2`` times the box area with the network's fixed aspect ratio (480:832), resized to the network
+input size; the box is mapped into crop coordinates; the network's logits are pasted back into the image (-100
+outside the crop) and set to -100 outside the box. Difference from the reference: the outside-the-box rule clamps the
+box to the image first (the reference's slicing wiped almost the whole map for boxes starting left of / above the
+image).
 
-Input normalisation: the reference STAHelper feeds raw RGB 0-255 crops to the network (quirk Q2 in docs/reference-notes.md), so the official
-``sta.pth.tar`` is run that way by default ('raw_rgb255'); networks trained with this project's settings record
-``info['input_format'] = 'bgr255_mrcnn'`` (BGR 0-255 minus the Mask R-CNN mean), which ``input_format='auto'`` reads.
+Input normalisation: the reference STAHelper feeds raw RGB 0-255 crops to the network (quirk Q2 in
+docs/reference-notes.md), so the official ``sta.pth.tar`` is run that way by default ('raw_rgb255'); networks trained
+with this project's settings record ``info['input_format'] = 'bgr255_mrcnn'`` (BGR 0-255 minus the Mask R-CNN mean),
+which ``input_format='auto'`` reads.
 """
 from __future__ import annotations
 
