@@ -1,14 +1,14 @@
 """Per-video API: a box per frame in, a mask per frame out (in the spirit of SAM 2's video predictor).
 
 The predictor owns input checking and the handling of absent frames; the segmentation itself comes from a
-:class:`MaskMethod` (``build_method('classic' | 'grabcut' | 'box' | 'stanet')`` in :mod:`box2mask.methods`).
+:class:`MaskMethod` (``build_method('grabcut' | 'classic' | 'box' | 'stanet')`` in :mod:`box2mask.methods`).
 
 Example::
 
     from box2mask.methods import build_method
     from box2mask.predictor import Box2MaskPredictor
 
-    predictor = Box2MaskPredictor(build_method("classic"))
+    predictor = Box2MaskPredictor(build_method("grabcut"))            # or "classic", "stanet" (checkpoint=...)
     masks = predictor.predict(["f0.jpg", "f1.jpg", ...], boxes)      # {frame index: uint8 (H, W) 0/1 mask}
     for index, mask in predictor.propagate(frames, boxes, progress=True):
         ...                                                          # one frame at a time, in order

@@ -22,9 +22,9 @@ def test_demo_command(tmp_path, capsys):
     assert run_cli("box2mask", "test", ["box2mask.commands.demo"], ["demo", "--out", str(out),
                                                                      "--num-frames", "12"]) == 0
     text = capsys.readouterr().out
-    pattern = r"(single-frame grabcut|single-frame classic \(T=1\)|multi-frame classic)\s+J (\d\.\d+)"
+    pattern = r"(default: crop grabcut|single-frame classic \(T=1\)|multi-frame classic)\s+J (\d\.\d+)"
     scores = dict(re.findall(pattern, text))
-    assert set(scores) == {"single-frame grabcut", "single-frame classic (T=1)", "multi-frame classic"}
+    assert set(scores) == {"default: crop grabcut", "single-frame classic (T=1)", "multi-frame classic"}
     assert all(0.5 < float(j) <= 1.0 for j in scores.values())
     strip = read_image(out / "overlay.png")
     assert strip.shape == (3 * 192, 6 * 256, 3)

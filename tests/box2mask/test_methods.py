@@ -19,12 +19,13 @@ def mean_j(video, masks, frames=None):
 
 
 def test_registry_builds_each_method_with_options():
-    m = build_method()
-    assert isinstance(m, ClassicMethod) and m.name == "classic"
+    assert isinstance(build_method("classic"), ClassicMethod) and build_method("classic").name == "classic"
     c = build_method("classic", num_frames=3, interval=7, iterations=2, sample_scale=2.0)
     assert (c.num_frames, c.interval, c.iterations, c.sample_scale) == (3, 7, 2, 2.0)
-    g = build_method("GrabCut", iterations=3, sample_scale=None)  # None options are dropped
-    assert isinstance(g, GrabCutMethod) and g.iterations == 3 and g.sample_scale is None
+    g = build_method("GrabCut", iterations=3, sample_scale=None)  # None options are dropped: the default crop
+    assert isinstance(g, GrabCutMethod) and g.iterations == 3 and g.sample_scale == 1.5
+    assert build_method("grabcut", sample_scale=0).sample_scale is None                 # 0: the whole frame
+    assert isinstance(build_method(), GrabCutMethod) and build_method().sample_scale == 1.5   # the default
     assert isinstance(build_method("box"), FilledBoxMethod)
     for m in (c, g, build_method("box")):
         assert isinstance(m, MaskMethod)
@@ -90,9 +91,9 @@ def video():
 
 def test_filled_box_and_grabcut_on_a_generated_video(video):
     box = Box2MaskPredictor(FilledBoxMethod()).predict(list(video.frames), video.boxes)
-    gc = Box2MaskPredictor(GrabCutMethod()).predict(list(video.frames), video.boxes, targets=range(0, 20, 4))
-    gc_crop = Box2MaskPredictor(GrabCutMethod(sample_scale=1.5)).predict(list(video.frames), video.boxes,
-                                                                         targets=range(0, 20, 4))
+    gc = Box2MaskPredictor(GrabCutMethod(sample_scale=0)).predict(list(video.frames), video.boxes,
+                                                                  targets=range(0, 20, 4))     # whole frame
+    gc_crop = Box2MaskPredictor(GrabCutMethod()).predict(list(video.frames), video.boxes, targets=range(0, 20, 4))
     assert 0.3 < mean_j(video, box) < 0.8
     assert mean_j(video, gc, range(0, 20, 4)) > mean_j(video, box, range(0, 20, 4)) + 0.15
     assert mean_j(video, gc_crop, range(0, 20, 4)) > 0.8
