@@ -14,12 +14,16 @@ Frame selection per dataset:
 * YouTube-VOS / DAVIS (e.g. set B of the weak-supervision experiment, paper 4.2): one job per (video, object),
   named ``<video>/<object id>``, boxes = tight boxes of the ground-truth masks, every frame where the object is
   present (the datasets expose only annotated frames);
-* folder: ``<root>/<sequence>/`` with frames (``*.jpg`` / ``*.png``) and ``groundtruth.txt`` (x, y, w, h per line,
-  comma or whitespace separated; 'nan' lines = absent): every frame with a box.
+* folder (:class:`ltr.dataset.layouts.FolderLayout`): ``<root>/<sequence>/`` with ``groundtruth.txt`` (0-based
+  x, y, w, h per line; 'nan' lines = absent) and the frames in the folder or in its ``img/``, or OTB folders
+  (``img/`` + ``groundtruth_rect.txt``, 1-based); ``root`` may itself be one such folder: every frame with a box.
+  A root without any sequence is an error naming the layouts looked for.
 
 Frames that are not targets but have a valid box are still used as context by multi-frame methods.
 Resume: finished sequences (``.done``) are skipped; inside an unfinished one, frames whose PNG exists are skipped;
-PNGs are written atomically (temp file + rename), so a killed run never leaves a half-written mask.
+PNGs are written atomically and durably (temp file, fsync, rename), so a killed run never leaves a half-written mask.
+Several processes may share one output folder: each sequence is annotated under a lock (``<out>/.locks/``, released
+when its process ends, even when killed), and a sequence locked by another process is left to it (reported as busy).
 Sharding: sequences sorted by name, shard i of N takes every N-th starting at i (``--shard i/N``, or torchrun's
 RANK / WORLD_SIZE).
 """
@@ -36,10 +40,10 @@ import numpy as np
 from tqdm import tqdm
 
 from box2mask.predictor import Box2MaskPredictor, MaskMethod
-from ltr.admin.fileio import atomic_write_text
+from box2mask.run_config import record_settings
+from ltr.admin.fileio import atomic_write_text, try_lock
 from ltr.data.image_io import write_indexed_png
-from ltr.dataset.layouts import (BoxSequence, Got10kLayout, LasotLayout, TrackingNetLayout, read_boxes,
-                                 sorted_frames)
+from ltr.dataset.layouts import BoxSequence, FolderLayout, Got10kLayout, LasotLayout, TrackingNetLayout
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ class AnnotateSummary:
 
     done: List[str] = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
+    busy: List[str] = field(default_factory=list)
     failed: Dict[str, str] = field(default_factory=dict)
     frames_written: int = 0
     seconds: float = 0.0
@@ -94,19 +99,6 @@ def all_box_frames_job(seq: BoxSequence) -> AnnotationJob:
     """Every frame with a usable box."""
     valid = _box_valid(seq.boxes)
     return AnnotationJob(seq.name, seq.frames, seq.boxes, valid, [int(i) for i in np.flatnonzero(valid)])
-
-
-def folder_sequences(root: Path) -> List[str]:
-    """Sub-folders of ``root`` holding a ``groundtruth.txt``."""
-    return sorted(p.name for p in Path(root).iterdir() if (p / "groundtruth.txt").is_file())
-
-
-def folder_job(root: Path, name: str) -> AnnotationJob:
-    """A folder of frames + ``groundtruth.txt``; frame and box counts must agree."""
-    seq_dir = Path(root) / name
-    frames = sorted_frames(seq_dir, (".jpg", ".jpeg", ".png"), "frame folder")
-    boxes = read_boxes(seq_dir / "groundtruth.txt", len(frames), what="groundtruth.txt")
-    return all_box_frames_job(BoxSequence(name=name, frames=frames, boxes=boxes, dataset="folder"))
 
 
 def vos_jobs(dataset: str, root: Path, split: Optional[str]) -> Tuple[List[str], callable]:
@@ -157,7 +149,8 @@ def dataset_jobs(dataset: str, root: Path, split: Optional[str] = None,
     if dataset in ("youtubevos", "davis"):
         return vos_jobs(dataset, root, split)
     if dataset == "folder":
-        return folder_sequences(root), lambda n: folder_job(root, n)
+        layout = FolderLayout(root)
+        return layout.sequence_names(), lambda n: all_box_frames_job(layout.sequence(n))
     raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")
 
 
@@ -171,15 +164,13 @@ def shard(names: Sequence[str], index: int, count: int) -> List[str]:
 # ------------------------------------------------------------------------------------------------------- running
 def write_run_config(out: Path, config: dict, force: bool = False) -> None:
     """Record the run's method and options; refuse to mix runs with different settings in one folder."""
-    path = out / "annotate_config.json"
-    if path.is_file() and not force:
-        old = json.loads(path.read_text())
-        if old != config:
-            raise ValueError(f"{path} records a different configuration ({old}); use another --out folder, or "
-                             "--force to continue with the new settings")
-        return
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    record_settings(out / "annotate_config.json", config, replace=force,
+                    how_to_replace="--force to continue with the new settings")
+
+
+def _lock_path(out: Path, name: str) -> Path:
+    return out / ".locks" / (name.replace("/", "__") + ".lock")
 
 
 def annotate_sequence(predictor: Box2MaskPredictor, job: AnnotationJob, out: Path, overwrite: bool = False,
@@ -222,19 +213,31 @@ def annotate_dataset(method: MaskMethod, dataset: str, root: Path, out: Path, sp
     predictor = Box2MaskPredictor(method)
     summary = AnnotateSummary()
     t0 = time.perf_counter()
+    started = time.time()
     bar = tqdm(desc=f"annotate {dataset} [{shard_index}/{shard_count}]", unit="frame", disable=not progress)
-    for name in names:
-        if (out / name / ".done").is_file() and not overwrite:
-            summary.skipped.append(name)
-            continue
-        try:
-            job = make_job(name)
-            bar.total = (bar.total or 0) + len(job.targets)
-            summary.frames_written += annotate_sequence(predictor, job, out, overwrite, bar)
-            summary.done.append(name)
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            logger.error("Sequence %s failed: %s", name, e)
-            summary.failed[name] = f"{type(e).__name__}: {e}"
-    bar.close()
+    try:
+        for name in names:
+            done = out / name / ".done"
+            if done.is_file() and not overwrite:
+                summary.skipped.append(name)
+                continue
+            with try_lock(_lock_path(out, name)) as acquired:
+                if not acquired:  # another process is annotating it
+                    logger.info("Sequence %s is being annotated by another process; left to it", name)
+                    summary.busy.append(name)
+                    continue
+                if done.is_file() and (not overwrite or done.stat().st_mtime >= started):
+                    summary.skipped.append(name)  # finished by another process meanwhile
+                    continue
+                try:
+                    job = make_job(name)
+                    bar.total = (bar.total or 0) + len(job.targets)
+                    summary.frames_written += annotate_sequence(predictor, job, out, overwrite, bar)
+                    summary.done.append(name)
+                except (OSError, ValueError, KeyError, RuntimeError) as e:
+                    logger.error("Sequence %s failed: %s", name, e)
+                    summary.failed[name] = f"{type(e).__name__}: {e}"
+    finally:
+        bar.close()
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -1,60 +1,36 @@
-"""Reading per-frame box files (``x,y,w,h`` per line) and absent-flag files, with errors naming file and line."""
+"""Box files and absent-flag files of ``box2mask predict``, read by the project's one box-file reader.
+
+The box format and its rules (BOM, CRLF, separators, ``nan`` rows, errors naming file and line) are those of
+:mod:`ltr.dataset.layouts.boxfile`, which every dataset layout and command uses.
+"""
 from __future__ import annotations
 
-import math
-import re
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
 import numpy as np
 
+from ltr.dataset.layouts import AnnotationError, read_box_lines, read_text
+
 __all__ = ["read_box_file", "read_flag_file", "BoxFileError"]
 
-_SPLIT = re.compile(r"[,\s;]+")
-
-
-class BoxFileError(ValueError):
-    """A box or flag file cannot be parsed (the message names the file and the line)."""
+#: A box or flag file cannot be parsed (the message names the file and the line).
+BoxFileError = AnnotationError
 
 
 def read_box_file(path: Union[str, Path]) -> Tuple[np.ndarray, np.ndarray]:
-    """Boxes ``(N, 4)`` float64 and absent flags ``(N,)`` from a text file with one ``x,y,w,h`` per line
-    (separated by commas, semicolons or whitespace; GOT-10k / LaSOT / OTB style).
-
-    A line of only ``nan`` values (one or four of them, e.g. ``nan`` or ``nan,nan,nan,nan``) marks the frame as
-    absent. Other lines must hold exactly four numbers. Trailing empty lines are ignored; an empty line between
-    boxes is an error.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise BoxFileError(f"Box file not found: {path}")
-    lines = path.read_text().splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    boxes = np.full((len(lines), 4), np.nan)
-    absent = np.zeros(len(lines), dtype=bool)
-    for i, line in enumerate(lines):
-        tokens = [t for t in _SPLIT.split(line.strip()) if t]
-        try:
-            values = [float(t) for t in tokens]
-        except ValueError:
-            raise BoxFileError(f"{path}, line {i + 1}: not numbers: {line!r}") from None
-        if values and all(math.isnan(v) for v in values) and len(values) in (1, 4):
-            absent[i] = True
-            continue
-        if len(values) != 4:
-            raise BoxFileError(f"{path}, line {i + 1}: expected 4 values x,y,w,h, got {len(values)}: {line!r}")
-        boxes[i] = values
-    return boxes, absent
+    """Boxes ``(N, 4)`` float64 and absent flags ``(N,)`` (True where the line is ``nan``) from a box file with
+    one ``x,y,w,h`` per line; an empty file is an error."""
+    boxes = read_box_lines(path, what="box file")
+    if len(boxes) == 0:
+        raise BoxFileError(f"Empty box file: {path}")
+    return boxes, np.isnan(boxes).all(axis=1)
 
 
 def read_flag_file(path: Union[str, Path], expected: Optional[int] = None) -> np.ndarray:
     """Per-frame flags ``(N,)`` bool from a file with one ``0``/``1`` (or ``true``/``false``) per line; with
     ``expected`` the count must match."""
-    path = Path(path)
-    if not path.is_file():
-        raise BoxFileError(f"Flag file not found: {path}")
-    lines = path.read_text().splitlines()
+    lines = read_text(path, "flag file").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
     flags = []

@@ -95,8 +95,11 @@ def list_sequences(root: PathLike, sequences: Optional[Sequence[str]] = None, ye
     return names
 
 
-def load_sequence(root: PathLike, name: str) -> DavisSequence:
-    """Frames (lazy) and ground-truth label maps of sequence ``name``; every frame needs its annotation PNG."""
+def load_sequence(root: PathLike, name: str, mask_threshold: Optional[float] = None) -> DavisSequence:
+    """Frames (lazy) and ground-truth label maps of sequence ``name``; every frame needs its annotation PNG.
+
+    Annotations must be palette, 0/255 or 0/1 PNGs (other grey levels, e.g. anti-aliased masks, are an error naming
+    the file) unless ``mask_threshold`` is given: then they are binarised at it (see :func:`read_mask`)."""
     root = Path(root)
     video = VideoFrames.from_folder(root / "JPEGImages" / "480p" / name, seq_name=name)
     ann_dir = root / "Annotations" / "480p" / name
@@ -105,7 +108,7 @@ def load_sequence(root: PathLike, name: str) -> DavisSequence:
         path = ann_dir / f"{video.frame_name(i)}.png"
         if not path.is_file():
             raise DatasetError(f"Sequence '{name}': frame {i} has no annotation {path}")
-        labels.append(read_mask(path))
+        labels.append(read_mask(path, threshold=mask_threshold))
     width, height = video.image_size
     for i, lab in enumerate(labels):
         if lab.shape != (height, width):
@@ -162,14 +165,14 @@ def summarize(table: pd.DataFrame) -> Dict[str, float]:
 
 
 def evaluate_dataset(root: PathLike, method: MaskMethod, sequences: Optional[Sequence[str]] = None,
-                     frame_step: int = 1, progress: bool = True,
-                     results_dir: Optional[PathLike] = None) -> pd.DataFrame:
+                     frame_step: int = 1, progress: bool = True, results_dir: Optional[PathLike] = None,
+                     mask_threshold: Optional[float] = None) -> pd.DataFrame:
     """Evaluate ``method`` on the sequences of ``root``; one row per (sequence, object) plus a ``seconds`` column
     (prediction time of the sequence, all objects).
 
     With ``results_dir`` every finished sequence's rows are written to ``results_dir/<seq>.csv`` (atomically) and
     sequences whose file already exists are read back instead of recomputed, so an interrupted run resumes. The
-    caller must use a separate folder per method and setting.
+    caller must use a separate folder per method and setting. ``mask_threshold``: see :func:`load_sequence`.
     """
     names = list_sequences(root, sequences)
     tables = []
@@ -179,7 +182,7 @@ def evaluate_dataset(root: PathLike, method: MaskMethod, sequences: Optional[Seq
             table = pd.read_csv(done, dtype={"sequence": str})
             logger.info("%s: read from %s", name, done)
         else:
-            seq = load_sequence(root, name)
+            seq = load_sequence(root, name, mask_threshold=mask_threshold)
             start = time.perf_counter()
             table, _ = evaluate_sequence(method, seq, frame_step=frame_step)
             table["seconds"] = time.perf_counter() - start
@@ -232,7 +235,7 @@ def save_table(table: pd.DataFrame, out_dir: PathLike, stem: str, title: str, la
 
 def run_ablation(root: PathLike, build: Callable[..., MaskMethod], grid: Dict[str, Sequence],
                  sequences: Optional[Sequence[str]] = None, frame_step: int = 1, progress: bool = True,
-                 results_dir: Optional[PathLike] = None) -> pd.DataFrame:
+                 results_dir: Optional[PathLike] = None, mask_threshold: Optional[float] = None) -> pd.DataFrame:
     """Evaluate ``build(**setting)`` for every combination of the option lists in ``grid`` (e.g.
     ``{'num_frames': [1, 3, 5], 'interval': [5, 15]}``); one row per setting with the mean scores over all
     (sequence, object) rows and the total prediction time. With ``results_dir``, each setting resumes from its own
@@ -245,7 +248,7 @@ def run_ablation(root: PathLike, build: Callable[..., MaskMethod], grid: Dict[st
         if results_dir is not None:
             sub = Path(results_dir) / ("_".join(f"{k}={v}" for k, v in setting.items()) or "default")
         table = evaluate_dataset(root, build(**setting), sequences=sequences, frame_step=frame_step,
-                                 progress=progress, results_dir=sub)
+                                 progress=progress, results_dir=sub, mask_threshold=mask_threshold)
         row = dict(setting)
         row.update(summarize(table))
         row["seconds"] = float(table.drop_duplicates("sequence")["seconds"].sum())

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from PIL import Image
 
-from ltr.data.image_io import ImageReadError, read_image
+from ltr.data.image_io import ImageReadError, probe_image, read_image
+from ltr.dataset.layouts import IMAGE_EXTS, MissingFileError, list_frames
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["VideoFrames", "FrameReadError", "FrameSizeError", "BoxError", "validate_boxes", "IMAGE_EXTENSIONS"]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+IMAGE_EXTENSIONS = IMAGE_EXTS
 PathLike = Union[str, os.PathLike]
 
 
@@ -42,9 +42,10 @@ class VideoFrames:
     RGB uint8 arrays (a list of ``(H, W, 3)`` arrays or one ``(N, H, W, 3)`` array, kept as given).
 
     * Missing files are reported at construction (:class:`FrameReadError` naming sequence, frame and path);
-      undecodable files when the frame is first read.
-    * All frames must have the size of frame 0; :meth:`check_sizes` verifies that from the file headers without
-      decoding, and every decoded frame is checked again (:class:`FrameSizeError`).
+      undecodable files when the frame is first read, files cut off at the end already by :meth:`check_sizes`.
+    * All frames must have the size of frame 0 (after EXIF orientation, see :mod:`ltr.data.image_io`);
+      :meth:`check_sizes` verifies that from the file headers without decoding, and every decoded frame is checked
+      again (:class:`FrameSizeError`).
     * ``image_size`` is ``(width, height)``, the order of PIL and of the boxes' ``[x, y, w, h]``.
     """
 
@@ -72,14 +73,17 @@ class VideoFrames:
 
     @classmethod
     def from_folder(cls, folder: PathLike, seq_name: Optional[str] = None, cache_size: int = 32) -> "VideoFrames":
-        """All images (``.jpg .jpeg .png .bmp``) of ``folder`` in sorted file-name order."""
+        """The frames of ``folder`` (``.jpg .jpeg .png .bmp``) in natural order (``2.jpg`` before ``10.jpg``), by
+        the project's one listing rule (:func:`ltr.dataset.layouts.list_frames`): two files for one frame or
+        several image types in the folder are an error naming them."""
         folder = Path(folder)
+        name = seq_name if seq_name is not None else folder.name
         if not folder.is_dir():
             raise FrameReadError(f"Frame folder not found: {folder}")
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
-        name = seq_name if seq_name is not None else folder.name
-        if not paths:
-            raise FrameReadError(f"Sequence '{name}': no image files in {folder}")
+        try:
+            paths = list_frames(folder, what=f"sequence '{name}': frame folder")
+        except MissingFileError as e:
+            raise FrameReadError(f"Sequence '{name}': no image files in {folder} ({e})") from e
         return cls(paths, seq_name=name, cache_size=cache_size)
 
     def _check_array(self, index: int, arr: np.ndarray) -> np.ndarray:
@@ -113,18 +117,18 @@ class VideoFrames:
         return f"{index:05d}"
 
     def check_sizes(self) -> None:
-        """Verify that every frame has the size of frame 0 (from image headers, without decoding)."""
+        """Verify that every frame has the size of frame 0 and is not cut off at the end (from image headers and
+        end markers, without decoding)."""
         if self._arrays is not None:
             return
-        size0 = self.image_size
         for i, p in enumerate(self.paths):
             try:
-                with Image.open(p) as im:
-                    size = im.size
-            except (OSError, ValueError) as e:
-                raise FrameReadError(f"Sequence '{self.name}': frame {i} cannot be read ({p}): {e}") from e
-            if size != size0:
-                self._check_size(i, size)
+                info = probe_image(p)
+            except ImageReadError as e:
+                raise FrameReadError(f"Sequence '{self.name}': frame {i} cannot be read: {e}") from e
+            if self._size is None:
+                self._size = (info.width, info.height)
+            self._check_size(i, (info.width, info.height))
 
     def __getitem__(self, index: int) -> np.ndarray:
         n = len(self)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from box2mask.annotate import DATASETS, annotate_dataset
-from box2mask.commands.method_args import add_method_arguments, method_from_args, method_options
+from box2mask.commands.method_args import add_method_arguments, method_config, method_from_args
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,9 @@ def register(sub) -> None:
     p = sub.add_parser("annotate", help="write pseudo masks for a tracking dataset (resumable, shardable)",
                        description=__doc__)
     p.add_argument("--dataset", required=True, choices=DATASETS)
-    p.add_argument("--root", required=True, help="dataset root (GOT-10k/LaSOT/TrackingNet root, or a folder of "
-                   "sequence folders with frames + groundtruth.txt)")
+    p.add_argument("--root", required=True, help="dataset root (GOT-10k/LaSOT/TrackingNet root; folder: a folder of "
+                   "sequence folders, or one sequence folder: frames + groundtruth.txt, or OTB img/ + "
+                   "groundtruth_rect.txt)")
     p.add_argument("--split", default=None, help="got10k: train|val (default train); lasot: train|test|all "
                    "(default train); trackingnet: TRAIN_k[,TRAIN_j] (default TRAIN_0); youtubevos: train|weak_b|... "
                    "(ltr.dataset splits, default train); davis: train|val")
@@ -54,14 +55,16 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "stanet" and args.device is None and "LOCAL_RANK" in os.environ:
         args.device = f"cuda:{os.environ['LOCAL_RANK']}"
     method = method_from_args(args)
-    config = {"method": args.method, **{k: v for k, v in method_options(args).items() if k not in ("device", "amp")}}
+    config = method_config(args)
     summary = annotate_dataset(method, args.dataset, args.root, args.out, split=args.split, sequences=args.sequences,
                                shard_index=index, shard_count=count, overwrite=args.overwrite, config=config,
                                force=args.force, progress=not args.no_progress, lasot_step=args.lasot_step,
                                lasot_max_frames=args.lasot_max_frames)
     fps = summary.frames_written / summary.seconds if summary.seconds > 0 else 0.0
+    busy = f"; {len(summary.busy)} left to another process" if summary.busy else ""
     sys.stdout.write(f"annotated {len(summary.done)} sequence(s), {summary.frames_written} new mask(s) "
-                     f"({fps:.2f} frames/s); {len(summary.skipped)} already done; {len(summary.failed)} failed\n")
+                     f"({fps:.2f} frames/s); {len(summary.skipped)} already done; {len(summary.failed)} failed"
+                     f"{busy}\n")
     for name, err in summary.failed.items():
         sys.stdout.write(f"  FAILED {name}: {err}\n")
     return 1 if summary.failed else 0

@@ -13,14 +13,13 @@ Writes ``results.csv`` (one row per sequence and object, then the mean) and ``re
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from box2mask.evaluation import evaluate_dataset, run_ablation, save_table, summarize, with_mean_row
 from box2mask.methods import DEFAULT_METHOD, METHODS, build_method
-from ltr.admin.fileio import atomic_write_text
+from box2mask.run_config import record_settings
 
 logger = logging.getLogger(__name__)
 
@@ -99,18 +98,12 @@ def register(subparsers) -> None:
     add_sweep_arguments(p)
     p.add_argument("--frame-step", type=int, default=1,
                    help="segment and score every K-th frame (the others still serve as context)")
+    p.add_argument("--mask-threshold", type=float, default=None,
+                   help="binarise ground-truth masks that are neither 0/255, 0/1 nor palette PNGs (e.g. anti-aliased "
+                        "ones) at this grey level (grey >= T is the object); without it such masks are an error")
     p.add_argument("--ablation", action="store_true", help="sweep the comma-separated option lists, one table")
     p.add_argument("--out", required=True, help="output folder (tables, plots, per-sequence results)")
     p.set_defaults(func=run)
-
-
-def _check_settings(out: Path, settings: dict) -> None:
-    path = out / "settings.json"
-    if path.is_file():
-        old = json.loads(path.read_text())
-        if old != settings:
-            raise SystemExit(f"error: {out} holds results of another setting ({path}: {old}); use a new --out")
-    atomic_write_text(path, json.dumps(settings, indent=2, sort_keys=True))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,12 +117,13 @@ def run(args: argparse.Namespace) -> int:
                                                     for k, v in stanet_extras(args).items() if k != "device"}
                 if args.method == "stanet" else {},
                 "options": options, "frame_step": args.frame_step, "sequences": sequences,
+                "mask_threshold": args.mask_threshold,
                 "ablation": bool(args.ablation)}
-    _check_settings(out, settings)
+    record_settings(out / "settings.json", settings)
     build = method_builder(args)
     if args.ablation:
         table = run_ablation(args.data, build, options, sequences=sequences, frame_step=args.frame_step,
-                             results_dir=out / "per_sequence")
+                             results_dir=out / "per_sequence", mask_threshold=args.mask_threshold)
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         label_cols = list(options) or ["method"]
         if not options:
@@ -138,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     single = {k: v[0] for k, v in options.items()}
     table = evaluate_dataset(args.data, build(**single), sequences=sequences, frame_step=args.frame_step,
-                             results_dir=out / "per_sequence")
+                             results_dir=out / "per_sequence", mask_threshold=args.mask_threshold)
     full = with_mean_row(table)
     print(full.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     mean = summarize(table)

@@ -41,3 +41,8 @@ def method_options(args: argparse.Namespace) -> Dict[str, Any]:
 def method_from_args(args: argparse.Namespace):
     """Build the method the arguments describe."""
     return build_method(args.method, **method_options(args))
+
+
+def method_config(args: argparse.Namespace) -> Dict[str, Any]:
+    """The method settings that decide the masks (recorded in output folders; ``device`` and ``amp`` left out)."""
+    return {"method": args.method, **{k: v for k, v in method_options(args).items() if k not in ("device", "amp")}}

@@ -4,31 +4,38 @@ Example::
 
     box2mask predict --frames seq/img --boxes seq/groundtruth.txt --out masks/seq
 
-Writes one indexed PNG (DAVIS palette, object = 1) per frame, named like the frame (``00012.jpg`` ->
-``00012.png``), atomically. Frames whose PNG already exists are skipped (resume) unless ``--overwrite``.
-Box file: one ``x,y,w,h`` per line (commas or whitespace); a ``nan`` line marks the object absent there, as does
-``--absent`` (one 0/1 per line); absent frames get an empty mask.
+Frames: the folder's images in natural order (``2.jpg`` before ``10.jpg``; see ``ltr.dataset.layouts.list_frames``);
+two files for one frame or mixed image types are an error. Box file: one ``x,y,w,h`` per line (commas, semicolons,
+tabs or spaces); a ``nan`` line marks the object absent there, as does ``--absent`` (one 0/1 per line); absent frames
+get an empty mask. Writes one indexed PNG (DAVIS palette, object = 1) per frame, named like the frame (``00012.jpg``
+-> ``00012.png``), atomically. The settings are recorded in ``<out>/predict_config.json``: a re-run with the same
+settings skips frames whose PNG exists (resume); other settings (method, options, box file) are refused unless
+``--overwrite``, which recomputes every frame.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 from pathlib import Path
 
 from box2mask.boxfile import read_box_file, read_flag_file
-from box2mask.commands.method_args import add_method_arguments, method_from_args
+from box2mask.commands.method_args import add_method_arguments, method_config, method_from_args
 from box2mask.predictor import Box2MaskPredictor
-from box2mask.video import VideoFrames
+from box2mask.run_config import record_settings
+from box2mask.video import BoxError, VideoFrames
 from ltr.data.image_io import write_indexed_png
 
 logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "predict_config.json"
 
 
 def register(subparsers) -> None:
     """Add the ``predict`` sub-command."""
     p = subparsers.add_parser("predict", help="masks for a folder of frames from a box file",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--frames", required=True, help="folder of frames (.jpg/.png, sorted by name)")
+    p.add_argument("--frames", required=True, help="folder of frames (.jpg/.png, natural order: 2 before 10)")
     p.add_argument("--boxes", required=True, help="box file: x,y,w,h per line; 'nan' = absent")
     p.add_argument("--absent", help="optional file with one 0/1 absent flag per frame")
     p.add_argument("--out", required=True, help="output folder for the PNG masks")
@@ -36,22 +43,31 @@ def register(subparsers) -> None:
     p.add_argument("--on-bad-box", choices=("skip", "error"), default="skip",
                    help="invalid box (NaN value, zero/negative size, outside the image): treat the frame as "
                         "absent with a warning (skip, default) or stop with an error")
-    p.add_argument("--overwrite", action="store_true", help="recompute frames whose mask already exists")
+    p.add_argument("--overwrite", action="store_true",
+                   help="recompute every frame (also when --out holds masks of other settings)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
 def run(args: argparse.Namespace) -> int:
     """Predict and write the masks; returns 0."""
     video = VideoFrames.from_folder(args.frames)
     boxes, absent = read_box_file(args.boxes)
-    if len(boxes) < len(video):
-        # validate_boxes reports it too; say which file is short here.
-        raise SystemExit(f"error: {args.boxes} has {len(boxes)} boxes for {len(video)} frames in {args.frames}")
+    if len(boxes) != len(video):
+        raise BoxError(f"{args.boxes} has {len(boxes)} boxes for {len(video)} frames in {args.frames} (one line per "
+                       f"frame, 'nan' where the object is absent)")
     if args.absent:
         absent = absent | read_flag_file(args.absent, expected=len(boxes))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    settings = dict(method_config(args), on_bad_box=args.on_bad_box, boxes_sha1=_digest(args.boxes),
+                    absent_sha1=_digest(args.absent) if args.absent else None)
+    record_settings(out / CONFIG_FILE, settings, replace=args.overwrite,
+                    how_to_replace="--overwrite to recompute every mask with the new settings")
     targets = [i for i in range(len(video))
                if args.overwrite or not (out / f"{video.frame_name(i)}.png").is_file()]
     if not targets:

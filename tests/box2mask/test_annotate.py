@@ -127,7 +127,7 @@ def test_other_settings_in_the_same_folder_are_refused(tmp_path):
     make_got10k(tmp_path / "got", n_seq=1)
     out = tmp_path / "masks"
     annotate_dataset(build_method("box"), "got10k", tmp_path / "got", out, config={"method": "box"}, progress=False)
-    with pytest.raises(ValueError, match="different configuration"):
+    with pytest.raises(ValueError, match="other settings .method: .box. there, .classic. now"):
         annotate_dataset(build_method("box"), "got10k", tmp_path / "got", out, config={"method": "classic"},
                          progress=False)
 

@@ -8,6 +8,7 @@ import pytest
 
 from box2mask.evaluation import DatasetError, evaluate_sequence, list_sequences, load_sequence, object_boxes
 from box2mask.methods import build_method
+from box2mask.run_config import SettingsMismatchError
 from box2mask.synthetic import make_video
 from ltr.admin.cli import run_cli
 from ltr.data.image_io import write_image, write_indexed_png
@@ -140,7 +141,7 @@ def test_resume_and_setting_guard(davis2016, tmp_path):
     assert evaluate("--data", root, "--method", "box", "--out", out) == 0
     table = pd.read_csv(out / "results.csv", dtype={"sequence": str})
     assert table[table.sequence == "bear"].iloc[0].J_mean == pytest.approx(expected["bear"], abs=1e-4)
-    with pytest.raises(SystemExit, match="holds results of another setting"):
+    with pytest.raises(SettingsMismatchError, match="holds results of other settings .method: 'box' there, 'grabcut'"):
         evaluate("--data", root, "--method", "grabcut", "--out", out)
 
 

@@ -5,6 +5,7 @@ from PIL import Image
 
 from box2mask.boxfile import BoxFileError
 from box2mask.synthetic import make_video
+from box2mask.video import BoxError
 from ltr.admin.cli import run_cli
 from ltr.data.image_io import read_mask, write_image, write_indexed_png
 
@@ -33,8 +34,9 @@ def test_box_method_writes_named_pngs(sequence, tmp_path):
     v, img, gt = sequence
     out = tmp_path / "masks"
     assert predict("--frames", img, "--boxes", gt, "--out", out, "--method", "box", "--quiet") == 0
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.glob("*.png"))
     assert names == [f"frame_{i:03d}.png" for i in range(6)]
+    assert sorted(p.name for p in out.iterdir()) == names + ["predict_config.json"]
     for i in range(6):
         with Image.open(out / names[i]) as im:
             assert im.mode == "P"
@@ -81,7 +83,7 @@ def test_errors(sequence, tmp_path):
     _, img, gt = sequence
     short = tmp_path / "short.txt"
     short.write_text("\n".join(gt.read_text().splitlines()[:4]) + "\n")
-    with pytest.raises(SystemExit, match="short.txt has 4 boxes for 6 frames"):
+    with pytest.raises(BoxError, match="short.txt has 4 boxes for 6 frames"):
         predict("--frames", img, "--boxes", short, "--out", tmp_path / "o")
     bad = tmp_path / "bad.txt"
     bad.write_text("1,2,3,4\n1,2\n")

@@ -179,7 +179,7 @@ def test_read_box_file_errors(tmp_path):
     p.write_text("1,2,3,4\nx,2,3,4\n")
     with pytest.raises(BoxFileError, match="line 2: not numbers"):
         read_box_file(p)
-    with pytest.raises(BoxFileError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="Missing box file: .*none.txt"):
         read_box_file(tmp_path / "none.txt")
 
 

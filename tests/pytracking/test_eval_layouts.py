@@ -9,7 +9,7 @@ from evalkit_fixtures import (make_davis, make_got10k, make_lasot, make_otb, mak
 from ltr.dataset.layouts import (AnnotationError, DavisLayout, Got10kLayout, LasotLayout, MissingFileError, OtbLayout,
                                  TrackingNetLayout, VotLayout, VotMask, YouTubeVosLayout, decode_vot_mask,
                                  encode_vot_mask, parse_vot_region, read_boxes, rle_decode, rle_encode,
-                                 sorted_frames, vot_region_bbox)
+                                 list_frames, vot_region_bbox)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
@@ -72,12 +72,15 @@ def test_trackingnet_numeric_frame_order(tmp_path):
         TrackingNetLayout(tmp_path, "TRAIN_99")
 
 
-def test_sorted_frames_lexicographic_fallback(tmp_path):
-    for n in ["b.jpg", "a.jpg", "c.png", "skip.txt"]:
+def test_list_frames_text_names_and_mixed_types(tmp_path):
+    for n in ["b.jpg", "a.jpg", "c.jpg", "skip.txt"]:
         (tmp_path / n).write_bytes(b"x")
-    assert [p.name for p in sorted_frames(tmp_path)] == ["a.jpg", "b.jpg", "c.png"]
+    assert [p.name for p in list_frames(tmp_path)] == ["a.jpg", "b.jpg", "c.jpg"]
+    (tmp_path / "d.png").write_bytes(b"x")
+    with pytest.raises(AnnotationError, match=r"mixes image types \(3 .jpg, 1 .png; not .jpg: d.png\)"):
+        list_frames(tmp_path)
     with pytest.raises(MissingFileError, match="nothere"):
-        sorted_frames(tmp_path / "nothere")
+        list_frames(tmp_path / "nothere")
 
 
 # ----------------------------------------------------------------------------------------------------- LaSOT

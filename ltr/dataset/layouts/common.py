@@ -17,9 +17,6 @@ import numpy as np
 
 PathLike = Union[str, Path]
 
-IMAGE_EXTS: Tuple[str, ...] = (".jpg", ".jpeg", ".png")
-
-
 class LayoutError(Exception):
     """A dataset file is missing, unreadable or inconsistent. The message names the path."""
 
@@ -133,12 +130,19 @@ def require_dir(path: PathLike, what: str = "folder") -> Path:
 
 
 def read_text(path: PathLike, what: str = "file") -> str:
-    """UTF-8 text of ``path``; missing or undecodable files raise errors naming the path."""
+    """Text of ``path`` (UTF-8, a byte-order mark dropped); missing files and bytes that are not UTF-8 raise errors
+    naming the path (and the line of the first undecodable byte)."""
     path = require_file(path, what)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+        data = path.read_bytes()
+    except OSError as e:
         raise AnnotationError(f"Cannot read {what} {path}: {e}") from e
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise AnnotationError(f"{path}, line {line}: {what} is not UTF-8 text (undecodable bytes "
+                              f"{data[e.start:e.start + 4]!r}); save it as plain UTF-8/ASCII text") from None
 
 
 def read_list_file(path: PathLike, what: str = "sequence list") -> List[str]:
@@ -147,26 +151,6 @@ def read_list_file(path: PathLike, what: str = "sequence list") -> List[str]:
     if not names:
         raise AnnotationError(f"Empty {what}: {path}")
     return names
-
-
-def _numeric_key(p: Path) -> Tuple[int, str]:
-    return int(p.stem), p.name
-
-
-def sorted_frames(folder: PathLike, exts: Sequence[str] = IMAGE_EXTS, what: str = "frame folder") -> List[Path]:
-    """Image files of ``folder`` in temporal order.
-
-    Purely numeric stems are sorted as integers (TrackingNet's ``0.jpg, 1.jpg, ..., 10.jpg``), anything else by
-    name. An absent or empty folder raises, naming the folder.
-    """
-    folder = require_dir(folder, what)
-    lower = tuple(e.lower() for e in exts)
-    files = [p for p in folder.iterdir() if p.suffix.lower() in lower and p.is_file()]
-    if not files:
-        raise MissingFileError(f"No frames ({', '.join(exts)}) in {what} {folder}")
-    if all(p.stem.isdigit() for p in files):
-        return sorted(files, key=_numeric_key)
-    return sorted(files, key=lambda p: p.name)
 
 
 def pattern_frames(pattern: str, start: int = 1, what: str = "frame pattern") -> List[Path]:
@@ -184,54 +168,12 @@ def pattern_frames(pattern: str, start: int = 1, what: str = "frame pattern") ->
     return frames
 
 
-_SPLIT = re.compile(r"[,\s]+")
+_SPLIT = re.compile(r"[,;\s]+")
 
 
 def parse_numbers(line: str) -> List[float]:
-    """Numbers of a comma/tab/space separated line (``nan`` allowed); raises ValueError on junk."""
+    """Numbers of a line separated by commas, semicolons, tabs or spaces (``nan`` allowed); ValueError on junk."""
     return [float(t) for t in _SPLIT.split(line.strip()) if t]
-
-
-def read_boxes(path: PathLike, n_frames: Optional[int] = None, *, one_based: bool = False,
-               first_only: bool = False, what: str = "ground-truth file") -> np.ndarray:
-    """Read ``x, y, w, h`` boxes (comma, tab or space separated) as ``(N, 4)`` float64.
-
-    Args:
-        path: the annotation file.
-        n_frames: when given, the number of lines must equal it (else :class:`AnnotationError` naming the file),
-            except with ``first_only``.
-        one_based: subtract 1 from x and y (OTB's Matlab convention).
-        first_only: the file publishes only the first box (test splits): the result has ``n_frames`` rows, all NaN
-            but the first; extra lines raise.
-        what: wording for error messages.
-    """
-    path = Path(path)
-    rows = []
-    for lineno, line in enumerate(read_text(path, what).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            vals = parse_numbers(line)
-        except ValueError as e:
-            raise AnnotationError(f"{path}, line {lineno}: cannot parse box {line.strip()!r} ({e})") from e
-        if len(vals) != 4:
-            raise AnnotationError(f"{path}, line {lineno}: expected 4 values x,y,w,h, got {len(vals)}")
-        rows.append(vals)
-    if not rows:
-        raise AnnotationError(f"Empty {what}: {path}")
-    boxes = np.asarray(rows, dtype=np.float64)
-    if one_based:
-        boxes[:, :2] -= 1.0
-    if first_only:
-        if len(boxes) != 1:
-            raise AnnotationError(f"{path}: expected only the first-frame box, got {len(boxes)} lines")
-        n = 1 if n_frames is None else n_frames
-        out = np.full((n, 4), np.nan)
-        out[0] = boxes[0]
-        return out
-    if n_frames is not None and len(boxes) != n_frames:
-        raise AnnotationError(f"{path} has {len(boxes)} boxes but the sequence has {n_frames} frames")
-    return boxes
 
 
 def read_flags(path: PathLike, n_frames: Optional[int] = None, *, dtype: Any = np.int64, pad: bool = False,

@@ -13,8 +13,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .common import (AnnotationError, BoxLayout, BoxSequence, PathLike, read_boxes, read_flags, read_key_values,
-                     read_list_file, require_dir, sorted_frames)
+from .boxfile import read_boxes
+from .common import (AnnotationError, BoxLayout, BoxSequence, PathLike, read_flags, read_key_values, read_list_file,
+                     require_dir)
+from .frames import list_frames
 
 GOT10K_SPLITS = ("train", "val", "test")
 GOT10K_FLAGS = ("absence", "cover", "cut_by_image")
@@ -62,7 +64,7 @@ class Got10kLayout(BoxLayout):
 
     def sequence(self, name: str) -> BoxSequence:
         seq_dir = require_dir(self.sequence_dir(name), "GOT-10k sequence folder")
-        frames = sorted_frames(seq_dir, (".jpg",), "GOT-10k sequence folder")
+        frames = list_frames(seq_dir, (".jpg",), "GOT-10k sequence folder")
         n = len(frames)
         boxes = read_boxes(seq_dir / "groundtruth.txt", n, first_only=self.split == "test",
                            what="GOT-10k groundtruth.txt")

@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-from .common import (BoxLayout, BoxSequence, MissingFileError, PathLike, read_boxes, read_flags, read_list_file,
-                     read_text, require_dir, sorted_frames)
+from .boxfile import read_boxes
+from .common import (BoxLayout, BoxSequence, MissingFileError, PathLike, read_flags, read_list_file, read_text,
+                     require_dir)
+from .frames import list_frames
 
 LASOT_SPLIT_FILES = {"test": "testing_set.txt", "train": "training_set.txt"}
 
@@ -58,7 +60,7 @@ class LasotLayout(BoxLayout):
 
     def sequence(self, name: str) -> BoxSequence:
         seq_dir = require_dir(self.sequence_dir(name), "LaSOT sequence folder")
-        frames = sorted_frames(seq_dir / "img", (".jpg",), "LaSOT img folder")
+        frames = list_frames(seq_dir / "img", (".jpg",), "LaSOT img folder")
         n = len(frames)
         boxes = read_boxes(seq_dir / "groundtruth.txt", n, what="LaSOT groundtruth.txt")
         occ = read_flags(seq_dir / "full_occlusion.txt", n, what="LaSOT full_occlusion.txt")

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .common import (AnnotationError, BoxLayout, BoxSequence, MissingFileError, PathLike, read_boxes, require_dir,
-                     sorted_frames)
+from .boxfile import read_boxes
+from .common import (AnnotationError, BoxLayout, BoxSequence, MissingFileError, PathLike, require_dir)
+from .frames import list_frames
 
 #: OTB-100 sequences whose annotation covers images ``first..last`` (image file numbers) only.
 OTB_FRAME_RANGES: Dict[str, Tuple[int, int]] = {
@@ -67,20 +68,26 @@ class OtbLayout(BoxLayout):
             seq_dir, gt_file = self._build_index()[name]
         except KeyError:
             raise KeyError(f"No OTB sequence {name!r} under {self.root}") from None
-        frames = sorted_frames(seq_dir / "img", (".jpg", ".png"), "OTB img folder")
-        base = seq_dir.name
-        boxes = read_boxes(gt_file, one_based=True, what="OTB ground-truth file")
-        if base in OTB_FRAME_RANGES:
-            first, last = OTB_FRAME_RANGES[base]
-            numbers = {int(p.stem): p for p in frames if p.stem.isdigit()}
-            missing = [i for i in range(first, last + 1) if i not in numbers]
-            if missing:
-                raise MissingFileError(f"{seq_dir / 'img'}: images {missing[:5]}... of the annotated range "
-                                       f"{first}..{last} are missing")
-            frames = [numbers[i] for i in range(first, last + 1)]
-        if len(boxes) != len(frames):
-            raise AnnotationError(f"{gt_file} has {len(boxes)} boxes but {seq_dir / 'img'} has {len(frames)} "
-                                  f"frames" + (" in the annotated range" if base in OTB_FRAME_RANGES else ""))
-        omit = OTB_INIT_OMIT.get(base, 0)
-        return BoxSequence(name=name, frames=frames[omit:], boxes=boxes[omit:], meta={"folder": base},
-                           dataset=self.dataset)
+        return otb_sequence(seq_dir, gt_file, name)
+
+
+def otb_sequence(seq_dir: PathLike, gt_file: PathLike, name: str, dataset: str = "otb") -> BoxSequence:
+    """One OTB sequence folder (``img/`` + the ground-truth file ``gt_file``): 1-based boxes made 0-based, the
+    annotated frame range of :data:`OTB_FRAME_RANGES`, the first frames of :data:`OTB_INIT_OMIT` dropped."""
+    seq_dir, gt_file = Path(seq_dir), Path(gt_file)
+    frames = list_frames(seq_dir / "img", (".jpg", ".png"), "OTB img folder")
+    base = seq_dir.name
+    boxes = read_boxes(gt_file, one_based=True, what="OTB ground-truth file")
+    if base in OTB_FRAME_RANGES:
+        first, last = OTB_FRAME_RANGES[base]
+        numbers = {int(p.stem): p for p in frames if p.stem.isdigit()}
+        missing = [i for i in range(first, last + 1) if i not in numbers]
+        if missing:
+            raise MissingFileError(f"{seq_dir / 'img'}: images {missing[:5]}... of the annotated range "
+                                   f"{first}..{last} are missing")
+        frames = [numbers[i] for i in range(first, last + 1)]
+    if len(boxes) != len(frames):
+        raise AnnotationError(f"{gt_file} has {len(boxes)} boxes but {seq_dir / 'img'} has {len(frames)} "
+                              f"frames" + (" in the annotated range" if base in OTB_FRAME_RANGES else ""))
+    omit = OTB_INIT_OMIT.get(base, 0)
+    return BoxSequence(name=name, frames=frames[omit:], boxes=boxes[omit:], meta={"folder": base}, dataset=dataset)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
-from .common import (AnnotationError, BoxLayout, BoxSequence, MissingFileError, PathLike, read_boxes, require_dir,
-                     sorted_frames)
+from .boxfile import read_boxes
+from .common import (AnnotationError, BoxLayout, BoxSequence, MissingFileError, PathLike, require_dir)
+from .frames import list_frames
 
 TRACKINGNET_TRAIN_SPLITS = tuple(f"TRAIN_{i}" for i in range(12))
 TRACKINGNET_SPLITS = TRACKINGNET_TRAIN_SPLITS + ("TEST",)
@@ -61,7 +62,7 @@ class TrackingNetLayout(BoxLayout):
     def sequence(self, name: str) -> BoxSequence:
         split = self.split_of(name)
         base = self.root / split
-        frames = sorted_frames(base / "frames" / name, (".jpg",), "TrackingNet frame folder")
+        frames = list_frames(base / "frames" / name, (".jpg",), "TrackingNet frame folder")
         boxes = read_boxes(base / "anno" / f"{name}.txt", len(frames), first_only=split == "TEST",
                            what="TrackingNet annotation")
         return BoxSequence(name=name, frames=frames, boxes=boxes, meta={"split": split}, dataset=self.dataset)

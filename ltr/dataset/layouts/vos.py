@@ -17,8 +17,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-from .common import (AnnotationError, MissingFileError, PathLike, VosSequence, read_list_file, read_text,
-                     require_dir, sorted_frames)
+from .common import (AnnotationError, MissingFileError, PathLike, VosSequence, read_list_file, read_text, require_dir)
+from .frames import list_frames
 
 
 class VosLayout(ABC):
@@ -96,7 +96,7 @@ class DavisLayout(VosLayout):
         return list(self._names)
 
     def sequence(self, name: str) -> VosSequence:
-        frames = sorted_frames(self.root / "JPEGImages" / self.resolution / name, (".jpg",), "DAVIS frame folder")
+        frames = list_frames(self.root / "JPEGImages" / self.resolution / name, (".jpg",), "DAVIS frame folder")
         annos = self._annotations(frames, self.root / "Annotations" / self.resolution / name)
         if 0 not in annos:
             raise MissingFileError(f"DAVIS sequence {name}: no annotation for the first frame {frames[0].stem}.png")
@@ -141,7 +141,7 @@ class YouTubeVosLayout(VosLayout):
         except KeyError:
             raise KeyError(f"Sequence {name!r} not in {self.meta_file}") from None
         frame_root = self.root / (f"{self.split}_all_frames" if self.all_frames else self.split) / "JPEGImages"
-        frames = sorted_frames(frame_root / name, (".jpg",), "YouTube-VOS frame folder")
+        frames = list_frames(frame_root / name, (".jpg",), "YouTube-VOS frame folder")
         annos = self._annotations(frames, self.root / self.split / "Annotations" / name, required=self.split != "test")
         index = {p.stem: i for i, p in enumerate(frames)}
         first_frames: Dict[int, int] = {}
