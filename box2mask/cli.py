@@ -1,4 +1,4 @@
-"""``box2mask`` console script: boxes -> masks for videos and datasets, evaluation, demo."""
+"""``box2mask`` console script: boxes -> masks for videos and datasets, evaluation, demo, the weak-supervision chain."""
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -10,6 +10,7 @@ COMMANDS = (
     "box2mask.commands.annotate",
     "box2mask.commands.evaluate",
     "box2mask.commands.demo",
+    "box2mask.commands.weak",
 )
 
 

@@ -5,7 +5,7 @@ The paper fixes only the length, 100k iterations. Our recipe: LWL stage 1 (backb
 weights, stage-1 learning rates) for 100 epochs of 1000 x 20 samples, x0.2 after epoch 57 (stage 1's 40/70 scaled),
 A : B sampled 1 : 9 (their sizes), validation on YT300 every 5 epochs.
 Needs ``youtubevos_dir``, ``pseudo_mask_dir`` (masks in ``<pseudo_mask_dir>/youtubevos_weak_b/<video>/<object>/``,
-as ``run_weak`` links them) and the Mask R-CNN weights. Writes ``<checkpoint_dir>/weak/lwl_a_pseudo_b/``.
+as ``box2mask weak`` links them) and the Mask R-CNN weights. Writes ``<checkpoint_dir>/weak/lwl_a_pseudo_b/``.
 """
 from dataclasses import replace
 

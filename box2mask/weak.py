@@ -1,6 +1,9 @@
 """The Sec. 4.2 experiment in one command: Box2Mask on set A -> pseudo masks for set B -> LWL on A + pseudo B.
 
-    python -m ltr.train_settings.weak.run_weak --workspace DIR [--device cuda] [--workers 8]
+    box2mask weak --workspace DIR [--device cuda] [--workers 8]
+
+The driver lives in ``box2mask`` (the top layer) because it chains both sides: the trainings of ``ltr`` (the settings
+``ltr/train_settings/weak/*``, run as child processes) and ``box2mask annotate`` (run in this process).
 
 Steps, each resumable (rerun the same command after an interruption; finished steps are skipped):
 
@@ -39,15 +42,11 @@ from ltr.train_settings import datasets as dataset_table
 from ltr.train_settings.box2mask.tiny import TINY_NET
 from ltr.trainers import list_checkpoints
 
-logger = logging.getLogger("ltr.train_settings.weak.run_weak")
+logger = logging.getLogger(__name__)
 
 STEPS = ("box2mask", "export", "boxes", "annotate", "link", "lwl")
 SEPARATOR = "__"  # <video>/<object> -> folder name <video>__<object>
 INPUT_FORMAT = "bgr255_mrcnn"
-#: ``box2mask annotate`` run by this interpreter (a subprocess: ltr never imports box2mask); only the annotate
-#: sub-command is loaded.
-ANNOTATE_SCRIPT = ("import sys; from ltr.admin.cli import run_cli; "
-                   "sys.exit(run_cli('box2mask', 'box2mask annotate', ['box2mask.commands.annotate'], sys.argv[1:]))")
 
 _TINY_LWL_NET = {**TINY_NET, "label_encoder_dims": [8, 16, 16]}  # the mask encoder of LWL has 3 widths
 #: Hyper-parameters of ``--preset tiny`` (small networks, small crops, short runs).
@@ -82,6 +81,17 @@ def run_command(cmd: Sequence[str], step: str, env: Optional[Dict[str, str]] = N
     if result.returncode != 0:
         raise StepError(f"Step '{step}' failed (exit code {result.returncode}); fix the cause and rerun the same "
                         f"command to continue")
+
+
+def run_annotate(argv: Sequence[str]) -> None:
+    """``box2mask annotate ARGV`` in this process; a non-zero exit raises :class:`StepError`."""
+    from box2mask.cli import main as box2mask_main
+
+    logger.info("[annotate] box2mask %s", " ".join(argv))
+    code = box2mask_main(list(argv))
+    if code != 0:
+        raise StepError(f"Step 'annotate' failed (exit code {code}); fix the cause and rerun the same command to "
+                        f"continue")
 
 
 def newest_checkpoint(folder: Path) -> Path:
@@ -192,13 +202,13 @@ def run_chain(args: argparse.Namespace) -> Path:
         logger.info("[boxes] %d sequences of set B in %s", len(names), boxes)
     if "annotate" in steps:
         scale = float(preset["box2mask"].get("search_area_factor", 5.0))  # the crop size the network learned
-        cmd = [sys.executable, "-c", ANNOTATE_SCRIPT, "annotate", "--dataset", "folder", "--root", str(boxes),
-               "--out", str(masks), "--method", args.method, "--no-progress"]
+        argv = ["annotate", "--dataset", "folder", "--root", str(boxes), "--out", str(masks), "--method",
+                args.method, "--no-progress"]
         if args.method == "stanet":
-            cmd += ["--checkpoint", str(network), "--sample-scale", f"{scale:g}"]
+            argv += ["--checkpoint", str(network), "--sample-scale", f"{scale:g}"]
             if args.device:
-                cmd += ["--device", "cuda" if args.device.startswith("cuda") else args.device]
-        run_command(cmd + list(args.annotate_arg), "annotate")
+                argv += ["--device", "cuda" if args.device.startswith("cuda") else args.device]
+        run_annotate(argv + list(args.annotate_arg))
     if "link" in steps:
         count = link_masks(masks, names or sorted(p.name for p in boxes.iterdir() if p.is_dir()),
                            pseudo / "youtubevos_weak_b")
@@ -217,11 +227,8 @@ def _split_sets(items: Sequence[str]) -> List[str]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     """Command-line options of the driver."""
-    p = argparse.ArgumentParser(prog="python -m ltr.train_settings.weak.run_weak",
-                                description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workspace", required=True, help="folder for checkpoints, pseudo masks and logs")
     p.add_argument("--device", default=None, help="cpu / cuda / cuda:N for the trainings and the annotation")
     p.add_argument("--workers", type=int, default=None, help="DataLoader workers of the trainings")
@@ -241,14 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-missing", action="store_true",
                    help="use the split videos present on disk (default: missing videos are an error)")
     p.add_argument("--until", choices=STEPS, default=STEPS[-1], help="stop after this step")
-    return p
 
 
-def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Entry point: 0 on success, 1 when a step failed."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S")
-    args = build_parser().parse_args(None if argv is None else list(argv))
+def run(args: argparse.Namespace) -> int:
+    """Run the chain: 0 on success, 1 when a step failed (the log says which and how to continue)."""
     try:
         out = run_chain(args)
     except StepError as e:
@@ -256,7 +259,3 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         return 1
     sys.stdout.write(f"LWL checkpoints: {out}\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
