@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ltr.admin.cli import main_wrapper, run_cli
+from ltr.admin.cli import cli_main, main_wrapper
 
 COMMANDS = (
     "pytracking.commands.run",
@@ -14,8 +14,8 @@ COMMANDS = (
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Entry point."""
-    return run_cli("pytracking", __doc__.split("\n")[0].strip("`"), COMMANDS, argv)
+    """Entry point: the command's exit status; errors are one ``error: ...`` line (traceback with ``--debug``)."""
+    return cli_main("pytracking", __doc__.split("\n")[0].strip("`"), COMMANDS, argv)
 
 
 if __name__ == "__main__":  # python -m ... (e.g. under torchrun)

@@ -121,13 +121,23 @@ def image_size(path: PathLike) -> Tuple[int, int]:
     return info.width, info.height
 
 
-def read_image(path: PathLike) -> np.ndarray:
+def read_image(path: PathLike, context: str = "") -> np.ndarray:
     """Read an image file as RGB uint8 ``(H, W, 3)``, upright (EXIF orientation applied).
 
     The whole file is decoded: a truncated or corrupt file raises :class:`ImageReadError` naming it (instead of a
-    partly grey image), as does a missing file or one that is not an image. Greyscale and palette images are
-    expanded to RGB, alpha is dropped, 16-bit images are scaled to 8 bits (as ``cv2.imread(IMREAD_COLOR)``).
+    partly grey image), as does a missing file or one that is not an image; ``context`` (e.g. ``"sequence 'cat',
+    frame 12"``) starts the message. Greyscale and palette images are expanded to RGB, alpha is dropped, 16-bit
+    images are scaled to 8 bits (as ``cv2.imread(IMREAD_COLOR)``).
     """
+    try:
+        return _decode_rgb(path)
+    except ImageReadError as e:
+        if not context:
+            raise
+        raise ImageReadError(f"{context}: {e}") from e
+
+
+def _decode_rgb(path: PathLike) -> np.ndarray:
     with _open_image(path, "frame") as im:
         try:
             im.load()

@@ -177,7 +177,8 @@ class BaseVideoDataset(ABC):
         seq_id = self.check_seq_id(seq_id)
         paths = self.get_frame_paths(seq_id)
         ids = self.check_frame_ids(seq_id, frame_ids, len(paths))
-        frames = [read_image(paths[i]) for i in ids]
+        where = f"{self.get_name()} sequence {self.get_sequence_name(seq_id)!r}"
+        frames = [read_image(paths[i], context=f"{where}, frame {i}") for i in ids]
         if anno is None:
             anno = self.get_sequence_info(seq_id)
         anno_frames: Dict[str, List[torch.Tensor]] = {key: [value[i] for i in ids] for key, value in anno.items()}

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence as Seq, Union
 import numpy as np
 
 from ltr.admin.environment import env_settings
-from ltr.data.image_io import read_mask
+from ltr.data.image_io import image_size, read_mask
 from ltr.dataset.layouts import BoxLayout, BoxSequence, VosLayout, VosSequence, VotMask, mask_bbox
 
 PathLike = Union[str, Path]
@@ -69,11 +69,8 @@ class Sequence:
         return [Path(f).stem for f in self.frames]
 
     def image_size(self) -> tuple:
-        """``(width, height)`` of the first frame (header read only)."""
-        from PIL import Image  # local: only needed for VOT masks
-
-        with Image.open(self.frames[0]) as im:
-            return im.size
+        """``(width, height)`` of the first frame as it is decoded (header read only; EXIF orientation applied)."""
+        return image_size(self.frames[0])
 
     def _load_mask(self, source: MaskSource, obj_id: Optional[str]) -> np.ndarray:
         if isinstance(source, VotMask):

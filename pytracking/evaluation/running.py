@@ -143,7 +143,7 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
 
     info = seq.frame_info(0)
     info.setdefault("sequence_name", seq.name)
-    image = read_image(seq.frames[0])
+    image = read_image(seq.frames[0], context=f"sequence '{seq.name}', frame 0")
     t0 = time.perf_counter()
     out = tracker.initialize(image, info) or {}
     times[0] = time.perf_counter() - t0
@@ -153,7 +153,7 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
     store(0, out, default)
     prev = dict(out)
     for f in range(1, n):
-        image = read_image(seq.frames[f])
+        image = read_image(seq.frames[f], context=f"sequence '{seq.name}', frame {f}")
         info = seq.frame_info(f)
         info["previous_output"] = prev
         t0 = time.perf_counter()

@@ -3,14 +3,16 @@
     python -m pytracking.vot_integration.check WORKSPACE TRACKER [TRACKER ...] [--experiments a,b] [--sequences s,t]
 
 Uses each experiment's own ``scan`` (the check ``vot pack`` does), names every missing experiment / sequence /
-anchor (multistart) or repetition (unsupervised), points at the newest tracker log in ``WORKSPACE/logs`` and
-exits 1 when anything is missing (0 when complete, 2 for a bad workspace or tracker name).
+anchor (multistart) or repetition (unsupervised), points at the newest tracker log in ``WORKSPACE/logs`` (with the
+tracker's last error line from it, e.g. a missing checkpoint, where the toolkit only says "Unable to connect to
+tracker") and exits 1 when anything is missing (0 when complete, 2 for a bad workspace or tracker name).
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +87,28 @@ def find_missing(workspace_dir: str, trackers: Optional[Sequence[str]] = None,
 
 def latest_log(workspace_dir: str, tracker: str) -> Optional[Path]:
     """Newest ``logs/<tracker>_<timestamp>.log`` the toolkit kept after a tracker failure."""
-    logs = sorted(Path(workspace_dir, "logs").glob(f"{tracker}_*.log"), key=os.path.getmtime)
+    logs = sorted(Path(workspace_dir, "logs").glob(f"{tracker}_[0-9]*.log"), key=os.path.getmtime)
     return logs[-1] if logs else None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Exit)\b(?::.*)?$")
+
+
+def last_error_line(log: Path) -> Optional[str]:
+    """The tracker's own last error in a tracker log: the last ``error: ...`` line the TraX server writes when it
+    cannot start, else the last exception line of a traceback (``FileNotFoundError: Checkpoint not found ...``)."""
+    try:
+        lines = [_ANSI.sub("", line).strip() for line in log.read_text(errors="replace").splitlines()]
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if line.startswith("error: "):
+            return line[len("error: "):]
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.match(line):
+            return line
+    return None
 
 
 def report_missing(workspace_dir: str, checked: Sequence[str], missing: Sequence[MissingResult]) -> str:
@@ -99,6 +121,9 @@ def report_missing(workspace_dir: str, checked: Sequence[str], missing: Sequence
     for tracker in sorted({m.tracker for m in missing}):
         log = latest_log(workspace_dir, tracker)
         if log is not None:
+            error = last_error_line(log)
+            if error:
+                lines.append(f"  tracker error of {tracker}: {error}")
             lines.append(f"  last tracker log of {tracker}: {log}")
     return "\n".join(lines)
 

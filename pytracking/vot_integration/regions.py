@@ -74,3 +74,16 @@ def box_to_mask(box: Sequence[float], width: int, height: int) -> np.ndarray:
     out = np.zeros((height, width), dtype=np.uint8)
     out[max(0, y0):max(0, min(height, y1)), max(0, x0):max(0, min(width, x1))] = 1
     return out
+
+
+def polygon_to_mask(points: Sequence[Sequence[float]], width: int, height: int) -> np.ndarray:
+    """Rasterise a polygon ``[[x1, y1], ..., [xn, yn]]`` to a 0/1 ``(height, width)`` mask the way vot-toolkit's
+    ``rasterize_polygon`` does: vertices rounded to whole pixels, the pixels on the outline included."""
+    import cv2
+
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 3 or not np.all(np.isfinite(pts)):
+        raise RegionFormatError(f"A polygon needs at least 3 finite points, got {pts.tolist()}")
+    out = np.zeros((height, width), dtype=np.uint8)
+    cv2.fillPoly(out, [np.round(pts).astype(np.int32)], 1)
+    return out

@@ -11,30 +11,41 @@ Layout written under a sequences root::
 Each sequence is assembled in a hidden temporary folder and renamed into place, so an existing ``<seq>`` folder
 is always complete; conversions of many sequences resume by skipping the existing ones.
 
+Frames are read through the project's validating decoder: a truncated or corrupt frame is an error naming it, and
+a JPEG with an EXIF orientation tag is re-encoded upright (the toolkit and the TraX server then see the same pixels).
+
 Command line (one sequence per call)::
 
-    python -m pytracking.vot_integration.sequences OUT_ROOT FRAMES_DIR (--masks MASK_DIR | --boxes FILE)
-        [--name NAME] [--object-id K] [--anchor-spacing 50] [--fps 30] [--overwrite]
+    python -m pytracking.vot_integration.sequences OUT_ROOT FRAMES_DIR
+        (--masks MASK_DIR | --boxes FILE | --groundtruth VOT_FILE [--to mask|box])
+        [--max-frames N] [--name NAME] [--object-id K] [--mask-threshold T] [--anchor-spacing 50] [--fps 30]
+        [--overwrite]
+
+``--groundtruth`` reads VOT region lines (rectangles ``x,y,w,h``, polygons ``x1,y1,...,xn,yn``, masks ``m...``;
+e.g. the ``groundtruth.txt`` of VOT2013-2019 sequences) and writes them as masks (``--to mask``: rectangles and
+polygons rasterised as vot-toolkit does) or as boxes (``--to box``: the axis-aligned bounding box of each region).
+``--max-frames N`` keeps the first N frames (and their ground truth).
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
-from PIL import Image
 
+from ltr.admin.cli import OneLineParser, debug_requested, guarded
 from ltr.admin.fileio import atomic_write_text
-from ltr.data.image_io import ImageReadError, read_image, read_mask
-from ltr.dataset.layouts import encode_vot_mask, read_boxes, sorted_frames
-from pytracking.vot_integration.regions import mask_bounds
+from ltr.data.image_io import ImageInfo, ImageReadError, probe_image, read_image, read_mask
+from ltr.dataset.layouts import (VotMask, VotRegion, encode_vot_mask, list_frames, read_boxes, read_vot_regions,
+                                 vot_region_bbox)
+from pytracking.vot_integration.regions import box_to_mask, mask_bounds, polygon_to_mask
 
 logger = logging.getLogger(__name__)
 
@@ -71,15 +82,14 @@ def _format_box(box: Sequence[float]) -> str:
     return ",".join(str(int(v)) if v.is_integer() else repr(v) for v in values)
 
 
-def _frame_size(frame: FrameSource) -> tuple:
-    """``(width, height)`` of an array or an image file (header only)."""
+def _frame_info(frame: FrameSource, index: int) -> ImageInfo:
+    """Size (upright) and EXIF orientation of an array or an image file; a truncated file raises naming it."""
     if isinstance(frame, np.ndarray):
-        return frame.shape[1], frame.shape[0]
+        return ImageInfo(frame.shape[1], frame.shape[0], 1, "array")
     try:
-        with Image.open(frame) as im:
-            return im.size
-    except (OSError, ValueError) as e:
-        raise ImageReadError(f"Cannot read frame {frame}: {e}") from e
+        return probe_image(frame)
+    except ImageReadError as e:
+        raise ImageReadError(f"frame {index}: {e}") from e
 
 
 def _write_jpeg(rgb: np.ndarray, target: Path, quality: int = 95) -> None:
@@ -92,15 +102,14 @@ def _write_jpeg(rgb: np.ndarray, target: Path, quality: int = 95) -> None:
     target.write_bytes(buf.tobytes())  # inside the sequence's temporary folder, renamed as a whole
 
 
-def _write_frame(frame: FrameSource, target: Path) -> None:
+def _write_frame(frame: FrameSource, info: ImageInfo, target: Path, index: int) -> None:
+    """Upright JPEGs are copied byte for byte; arrays, other formats and EXIF-rotated JPEGs are (re-)encoded."""
     if isinstance(frame, np.ndarray):
         _write_jpeg(frame, target)
-    elif Path(frame).suffix.lower() in (".jpg", ".jpeg"):
-        if not Path(frame).is_file():
-            raise ImageReadError(f"Frame not found: {frame}")
+    elif info.format == "JPEG" and info.orientation == 1:
         shutil.copyfile(frame, target)
     else:
-        _write_jpeg(read_image(frame), target)
+        _write_jpeg(read_image(frame, context=f"frame {index}"), target)
 
 
 def write_list(root: PathLike, names: Sequence[str]) -> None:
@@ -134,7 +143,8 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
     gt = masks if masks is not None else boxes
     if len(frames) == 0 or len(gt) != len(frames):
         raise SequenceWriteError(f"Sequence {name}: {len(frames)} frames but {len(gt)} ground-truth regions")
-    width, height = _frame_size(frames[0])
+    first = _frame_info(frames[0], 0)
+    width, height = first.width, first.height
     if masks is not None:
         lines, visible = [], []
         for i, m in enumerate(masks):
@@ -156,10 +166,11 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
     try:
         (tmp / "color").mkdir()
         for i, frame in enumerate(frames):
-            if i > 0 and _frame_size(frame) != (width, height):
-                raise SequenceWriteError(f"Sequence {name}, frame {i}: size {_frame_size(frame)} != first frame's "
-                                         f"{(width, height)}")
-            _write_frame(frame, tmp / "color" / f"{i + 1:08d}.jpg")
+            info = first if i == 0 else _frame_info(frame, i)
+            if (info.width, info.height) != (width, height):
+                raise SequenceWriteError(f"Sequence {name}, frame {i}: size {(info.width, info.height)} != first "
+                                         f"frame's {(width, height)}")
+            _write_frame(frame, info, tmp / "color" / f"{i + 1:08d}.jpg", i)
         (tmp / "groundtruth.txt").write_text("".join(line + "\n" for line in lines))
         (tmp / "anchor.value").write_text("".join(f"{float(a):g}\n" for a in anchors))
         (tmp / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps={int(fps)}\nformat=default\n"
@@ -175,51 +186,89 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
     return target
 
 
+def region_to_mask(region: VotRegion, width: int, height: int) -> np.ndarray:
+    """0/1 ``(height, width)`` mask of a parsed VOT region (rectangle, polygon, mask; unknown -> empty)."""
+    if region is None:
+        return np.zeros((height, width), dtype=np.uint8)
+    if isinstance(region, VotMask):
+        return region.to_full(width, height)
+    r = np.asarray(region, dtype=np.float64)
+    return box_to_mask(r, width, height) if r.ndim == 1 else polygon_to_mask(r, width, height)
+
+
 def convert_folder(out_root: PathLike, frames_dir: PathLike, masks_dir: Optional[PathLike] = None,
                    boxes_file: Optional[PathLike] = None, name: Optional[str] = None, object_id: Optional[int] = None,
-                   anchor_spacing: int = 50, fps: int = 30, overwrite: bool = False) -> Path:
-    """Convert a folder of frames (numeric stems sorted as integers) plus a folder of mask PNGs (matched by file
-    stem; DAVIS style) or a box file (one ``x,y,w,h`` line per frame) into a VOT sequence.
-
-    ``object_id`` selects one label of palette masks (default: any non-zero label)."""
-    frames = sorted_frames(frames_dir)
+                   anchor_spacing: int = 50, fps: int = 30, overwrite: bool = False,
+                   groundtruth_file: Optional[PathLike] = None, to: str = "mask", max_frames: Optional[int] = None,
+                   mask_threshold: Optional[float] = None) -> Path:
+    """Convert a folder of frames (natural order, see :func:`ltr.dataset.layouts.list_frames`) plus one ground truth
+    into a VOT sequence: a folder of mask PNGs (matched by file stem; DAVIS style; ``object_id`` selects one label of
+    palette masks, default any non-zero label; ``mask_threshold`` binarises grey-level masks), a box file (one
+    ``x,y,w,h`` line per frame) or a VOT region file (``groundtruth_file``: rectangles, polygons, masks), written as
+    masks (``to='mask'``) or bounding boxes (``to='box'``). ``max_frames`` keeps the first N frames."""
+    if to not in ("mask", "box"):
+        raise ValueError(f"to must be 'mask' or 'box', got {to!r}")
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1, got {max_frames}")
+    frames = list_frames(frames_dir)
     name = name or Path(frames_dir).resolve().name
+    keep = slice(0, max_frames)
     masks = boxes = None
     if masks_dir is not None:
         masks = []
-        for f in frames:
+        for f in frames[keep]:
             mpath = Path(masks_dir) / (f.stem + ".png")
             if not mpath.is_file():
                 raise SequenceWriteError(f"No mask for frame {f.name}: {mpath} missing")
-            labels = read_mask(mpath)
+            labels = read_mask(mpath, threshold=mask_threshold)
             masks.append((labels == object_id) if object_id is not None else (labels > 0))
     elif boxes_file is not None:
-        boxes = read_boxes(boxes_file, len(frames)).tolist()
-    return write_sequence(out_root, name, frames, masks=masks, boxes=boxes, anchor_spacing=anchor_spacing,
+        boxes = read_boxes(boxes_file, len(frames)).tolist()[keep]
+    elif groundtruth_file is not None:
+        regions = read_vot_regions(groundtruth_file, len(frames))[keep]
+        if to == "box":
+            boxes = [vot_region_bbox(r).tolist() for r in regions]
+        else:
+            first = _frame_info(frames[0], 0)
+            masks = [region_to_mask(r, first.width, first.height) for r in regions]
+    return write_sequence(out_root, name, frames[keep], masks=masks, boxes=boxes, anchor_spacing=anchor_spacing,
                           fps=fps, overwrite=overwrite)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Command-line entry point (see the module docstring)."""
-    p = argparse.ArgumentParser(prog="python -m pytracking.vot_integration.sequences",
-                                description="Convert a folder of frames + masks/boxes into a VOT sequence folder.")
+    """Command-line entry point (see the module docstring); errors are one ``error: ...`` line (exit 1)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    p = OneLineParser(prog="python -m pytracking.vot_integration.sequences",
+                      description="Convert a folder of frames + masks/boxes/VOT regions into a VOT sequence folder.")
     p.add_argument("out_root", help="sequences root (list.txt is updated)")
-    p.add_argument("frames_dir", help="folder of frames (numeric names in numeric order)")
+    p.add_argument("frames_dir", help="folder of frames (natural order: 2.jpg before 10.jpg)")
     gt = p.add_mutually_exclusive_group(required=True)
     gt.add_argument("--masks", help="folder of mask PNGs named like the frames")
     gt.add_argument("--boxes", help="text file with one x,y,w,h box per frame")
+    gt.add_argument("--groundtruth", help="VOT region file: one rectangle, polygon or mask per frame")
+    p.add_argument("--to", choices=("mask", "box"), default="mask",
+                   help="with --groundtruth: write masks (default) or bounding boxes")
+    p.add_argument("--max-frames", type=int, default=None, help="keep only the first N frames")
     p.add_argument("--name", help="sequence name (default: frame folder name)")
     p.add_argument("--object-id", type=int, default=None, help="label of the target in palette masks")
+    p.add_argument("--mask-threshold", type=float, default=None,
+                   help="binarise grey-level (e.g. anti-aliased) masks at this level")
     p.add_argument("--anchor-spacing", type=int, default=50)
     p.add_argument("--fps", type=int, default=30)
     p.add_argument("--overwrite", action="store_true")
-    args = p.parse_args(argv)
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    args = p.parse_args(args_list)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    path = convert_folder(args.out_root, args.frames_dir, masks_dir=args.masks, boxes_file=args.boxes, name=args.name,
-                          object_id=args.object_id, anchor_spacing=args.anchor_spacing, fps=args.fps,
-                          overwrite=args.overwrite)
-    print(path)
-    return 0
+
+    def convert() -> int:
+        path = convert_folder(args.out_root, args.frames_dir, masks_dir=args.masks, boxes_file=args.boxes,
+                              name=args.name, object_id=args.object_id, anchor_spacing=args.anchor_spacing,
+                              fps=args.fps, overwrite=args.overwrite, groundtruth_file=args.groundtruth, to=args.to,
+                              max_frames=args.max_frames, mask_threshold=args.mask_threshold)
+        print(path)
+        return 0
+
+    return guarded(convert, debug_requested(args_list))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,11 @@ Behaviour the VOT toolkit relies on:
   ``segmentation`` (a box-only tracker's ``target_bbox`` is rasterised); ``--region rectangle`` reports
   ``trax.Rectangle`` of ``target_bbox`` (or the tight box of ``segmentation``);
 * a tracker exception is logged with its traceback on stderr, the TraX session is terminated with the error as
-  reason and the process exits with status 1, so the toolkit fails at once instead of waiting for a timeout.
+  reason and the process exits with status 1, so the toolkit fails at once instead of waiting for a timeout; an
+  unreadable frame (missing, truncated, corrupt) is such an error, naming the file and the frame;
+* a failure before the handshake (unknown tracker, missing checkpoint, bad arguments) ends the process with one last
+  stderr line ``error: <message>`` (the traceback above it in the log), which the launcher
+  (:mod:`pytracking.vot_integration.vot_cli`) shows instead of the toolkit's bare "Unable to connect to tracker".
 
 stdout is the TraX channel: Python-level ``sys.stdout`` is redirected to stderr, logging goes to stderr.
 """
@@ -83,13 +87,17 @@ class TrackerFactory:
         return bool(getattr(self.tracker_class, "predicts_segmentation_mask", False))
 
     def preload(self) -> None:
-        """Load the network now (``params.net.initialize()``, pytracking's lazy network wrapper), if there is one."""
+        """Load the network now (``params.net.initialize()``, pytracking's lazy network wrapper), if there is one;
+        only the first call loads."""
+        if getattr(self, "_preloaded", False):
+            return
         net = getattr(self.params, "net", None)
         init = getattr(net, "initialize", None)
         if callable(init):
             t0 = time.time()
             init()
             logger.info("Loaded the network of %s in %.1f s", self.description, time.time() - t0)
+        self._preloaded = True
 
     def create(self) -> Any:
         """A new tracker instance."""
@@ -163,10 +171,12 @@ class Session:
         self.tracker: Any = None
         self.size: Tuple[int, int] = (0, 0)
         self.inits = 0
+        self.frame = 0  # index of the current frame since the last initialisation
 
     def initialize(self, image_path: str, region: Any) -> None:
         """Start a fresh tracker on the image at ``image_path``."""
-        image = read_image(image_path)
+        self.frame = 0
+        image = read_image(image_path, context=f"initialisation {self.inits + 1}, frame 0")
         height, width = image.shape[:2]
         info = initial_info(region, width, height)
         tracker = self._spare if self._spare is not None else self.factory.create()
@@ -181,7 +191,8 @@ class Session:
         """Track into the image at ``image_path``; returns the TraX region and properties."""
         if self.tracker is None:
             raise RuntimeError("Frame request before a successful initialize")
-        image = read_image(image_path)
+        self.frame += 1
+        image = read_image(image_path, context=f"initialisation {self.inits}, frame {self.frame}")
         if (image.shape[1], image.shape[0]) != self.size:
             raise ValueError(f"Frame {image_path} is {image.shape[1]}x{image.shape[0]}, the sequence is "
                              f"{self.size[0]}x{self.size[1]}")
@@ -261,7 +272,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     sys.stdout = sys.stderr  # keep stray prints off the TraX channel (libtrax writes to fd 1 directly)
-    factory = make_factory(args)
+    try:
+        factory = make_factory(args)
+        factory.preload()
+    except Exception as e:  # before the handshake: the toolkit only sees "Unable to connect to tracker"
+        logger.exception("The tracker could not start")
+        message = " ".join(str(e).split()) or type(e).__name__
+        sys.stderr.write(f"error: {type(e).__name__}: {message}\n")
+        sys.stderr.flush()
+        return 1
     region_format = args.region or ("mask" if factory.predicts_mask else "rectangle")
     return serve(factory, region_format)
 

@@ -8,8 +8,13 @@ On top of the plain ``vot`` command it
 * defaults ``VOT_PERSISTENT_CACHE=0`` (the toolkit's analysis cache is keyed without the result contents and
   returns stale numbers after ``evaluate -f``) and, after ``evaluate``, deletes ``WORKSPACE/cache/analysis`` so a
   later plain ``vot analysis`` cannot read stale numbers either;
-* exits 1 (naming the missing experiment / sequence / anchor) when ``evaluate`` left results incomplete, or when
-  ``analysis``/``report`` is asked for trackers with incomplete results -- the plain toolkit exits 0 then;
+* exits 1 (naming the missing experiment / sequence / anchor, and the tracker's last error line from its log, e.g. a
+  missing checkpoint where the toolkit only says "Unable to connect to tracker") when ``evaluate`` left results
+  incomplete, or when ``analysis``/``report`` is asked for trackers with incomplete results -- the plain toolkit
+  exits 0 then;
+* exits 1 naming every failed analysis task (analysis, experiment, cause) when ``analysis`` fails -- the plain
+  toolkit logs "Failed task ..." and exits 0 without writing anything (e.g. vot-toolkit 0.9.0's division by zero in
+  the multistart AR analysis when a tracker's robustness is 0 on every sequence);
 * skips the toolkit's online update check (set ``PYTRACKING_VOT_UPDATE_CHECK=1`` to keep it).
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -27,6 +33,58 @@ logger = logging.getLogger(__name__)
 
 class IncompleteResultsError(RuntimeError):
     """Tracker results are missing after an evaluation, or before an analysis."""
+
+
+class AnalysisFailedError(RuntimeError):
+    """One or more analysis tasks of ``vot analysis`` failed."""
+
+
+_FAILED_TASK = re.compile(r"^Failed task \('(?:[\w.]*\.)?(\w+)@\w*', '([^']*)'.*?\): (.*)$", re.S)
+
+
+class _FailedTasks(logging.Handler):
+    """Collects the toolkit's "Failed task ..." log records (its only report of failed analysis tasks)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.failures: List[str] = []
+        self.zero_robustness = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith("Failed task"):
+            return
+        m = _FAILED_TASK.match(message)
+        text = f"{m.group(1)} on experiment '{m.group(2)}': {m.group(3)}" if m else message
+        if m and m.group(3) == "division by zero" and m.group(1) == "AverageAccuracyRobustness":
+            self.zero_robustness = True
+        if text not in self.failures:
+            self.failures.append(text)
+
+
+def _failing_analysis(original: Callable) -> Callable:
+    """``process_stack_analyses`` that raises :class:`AnalysisFailedError` naming the failed tasks (the original
+    returns None, so the toolkit writes nothing and exits 0), and KeyboardInterrupt when it was interrupted."""
+
+    @functools.wraps(original)
+    def process(*args, **kwargs):
+        collector = _FailedTasks()
+        vot_logger = logging.getLogger("vot")
+        vot_logger.addHandler(collector)
+        try:
+            results = original(*args, **kwargs)
+        finally:
+            vot_logger.removeHandler(collector)
+        if results is None:
+            if not collector.failures:
+                raise KeyboardInterrupt
+            hint = (" (vot-toolkit 0.9.0 divides by zero there when the tracker's robustness is 0 on every sequence, "
+                    "i.e. it fails right after every initialisation)" if collector.zero_robustness else "")
+            raise AnalysisFailedError(f"analysis failed, nothing written: {len(collector.failures)} task(s) failed: "
+                                      + "; ".join(collector.failures) + hint)
+        return results
+
+    return process
 
 
 def _require_complete(config, action: str) -> None:
@@ -82,6 +140,9 @@ def prepare() -> None:
     cli.do_evaluate = _after_evaluate(cli.do_evaluate)
     cli.do_analysis = _checked_first(cli.do_analysis, "the analysis")
     cli.do_report = _checked_first(cli.do_report, "the report")
+    import vot.analysis as analysis
+
+    analysis.process_stack_analyses = _failing_analysis(analysis.process_stack_analyses)
     cli._pytracking_wrapped = True
 
 
