@@ -7,6 +7,7 @@ from ltr.admin.cli import cli_main, main_wrapper
 
 COMMANDS = (
     "pytracking.commands.run",
+    "pytracking.commands.video",
     "pytracking.commands.analyze",
     "pytracking.commands.pack",
     "pytracking.commands.vot_workspace",

@@ -46,6 +46,7 @@ from ltr.dataset.layouts import mask_bbox
 
 from .data import BaseDataset, Sequence, SequenceList
 from .tracker import Tracker
+from .tracking_loop import tracker_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -141,26 +142,21 @@ def track_sequence(tracker: Any, seq: Sequence, keep_segmentation: bool = False)
                                  f"trackers: run with save_segmentation=False / --no-save-segmentation)")
             segs.append(np.asarray(seg).astype(np.uint8))
 
-    info = seq.frame_info(0)
-    info.setdefault("sequence_name", seq.name)
-    image = read_image(seq.frames[0], context=f"sequence '{seq.name}', frame 0")
-    t0 = time.perf_counter()
-    out = tracker.initialize(image, info) or {}
-    times[0] = time.perf_counter() - t0
-    default: Dict[str, Any] = {"target_bbox": info.get("init_bbox")}
-    if "init_mask" in info:
-        default["segmentation"] = info["init_mask"]  # multi-object: already a label map
-    store(0, out, default)
-    prev = dict(out)
-    for f in range(1, n):
-        image = read_image(seq.frames[f], context=f"sequence '{seq.name}', frame {f}")
-        info = seq.frame_info(f)
-        info["previous_output"] = prev
-        t0 = time.perf_counter()
-        out = tracker.track(image, info)
-        times[f] = time.perf_counter() - t0
-        store(f, out, {})
-        prev = dict(out)
+    def info_for(frame: int) -> Dict[str, Any]:
+        info = seq.frame_info(frame)
+        if frame == 0:
+            info.setdefault("sequence_name", seq.name)
+        return info
+
+    images = (read_image(path, context=f"sequence '{seq.name}', frame {f}") for f, path in enumerate(seq.frames))
+    for f, _, info, out, seconds in tracker_outputs(tracker, images, info_for):
+        times[f] = seconds
+        default: Dict[str, Any] = {}
+        if f == 0:
+            default["target_bbox"] = info.get("init_bbox")
+            if "init_mask" in info:
+                default["segmentation"] = info["init_mask"]  # multi-object: already a label map
+        store(f, out, default)
     return SequenceOutput(boxes=boxes, times=times, segmentation=segs)
 
 

@@ -6,7 +6,7 @@ Parameter files (``pytracking/parameter/<tracker>/<name>.py``) build a :class:`T
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 
 class TrackerParams:
@@ -46,3 +46,23 @@ class TrackerParams:
     def __repr__(self) -> str:
         items = ", ".join(f"{k}={v!r}" for k, v in sorted(vars(self).items()) if k != "net")
         return f"TrackerParams({items})"
+
+
+def use_device(params: TrackerParams, device: Optional[str]) -> TrackerParams:
+    """Run the tracker on ``device`` ('cpu', 'cuda', 'cuda:N'; None keeps the parameter file's choice): sets
+    ``use_gpu`` and the device of the network wrapper ``params.net`` when there is one (its checkpoint is loaded
+    onto that device; a box->mask initialiser follows the tracker's network)."""
+    if device is None:
+        return params
+    import torch
+
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available here")
+    params.use_gpu = dev.type == "cuda"
+    net = getattr(params, "net", None)
+    if net is not None and hasattr(net, "device"):
+        if getattr(net, "_ready", False) and torch.device(net.device) != dev:
+            raise ValueError(f"the network is already loaded on {net.device}; choose the device before tracking")
+        net.device = dev
+    return params

@@ -59,3 +59,21 @@ def small_params(net, **overrides):
     params = lwl_parameters("unused.pth", image_sample_size=(96, 160), use_gpu=False, **overrides)
     params.net = NetWithBackbone(net=net, device="cpu")
     return params
+
+
+SMALL_STA = dict(SMALL, label_encoder_dims=(4, 8, 8, 16))
+
+
+def save_small_checkpoints(root: Path) -> dict:
+    """Small random-weight LWL, LWL box-init and STANet checkpoints in our file format (what the registered
+    parameter sets load through ``B2M_LWL_NETWORK`` / ``B2M_STA_NETWORK``)."""
+    from ltr.admin.loading import save_network
+    from ltr.models.lwl import sta_net
+
+    torch.manual_seed(11)
+    sta = sta_net.steepest_descent_resnet50(**SMALL_STA)
+    with torch.no_grad():
+        sta.decoder.project.conv2.bias.fill_(1.0)
+    return {"lwl": save_network(small_lwl(7), root / "lwl_small.pth"),
+            "boxinit": save_network(small_lwl(8, boxinit=True), root / "lwl_boxinit_small.pth"),
+            "sta": save_network(sta, root / "sta_small.pth", info={"input_format": "bgr255_mrcnn"})}

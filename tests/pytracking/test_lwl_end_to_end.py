@@ -7,30 +7,18 @@ import json
 import zipfile
 
 import pytest
-import torch
 
 import evalkit_fixtures as fx
-from lwl_fixtures import SMALL, small_lwl
+from lwl_fixtures import save_small_checkpoints
 from ltr.admin.cli import run_cli
-from ltr.admin.loading import save_network
 
 pytestmark = pytest.mark.slow
 OVERRIDES = ["image_sample_size=(64,112)", "use_gpu=False"]
-SMALL_STA = dict(SMALL, label_encoder_dims=(4, 8, 8, 16))
 
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
-    from ltr.models.lwl import sta_net
-
-    root = tmp_path_factory.mktemp("nets")
-    torch.manual_seed(11)
-    sta = sta_net.steepest_descent_resnet50(**SMALL_STA)
-    with torch.no_grad():
-        sta.decoder.project.conv2.bias.fill_(1.0)
-    return {"lwl": save_network(small_lwl(7), root / "lwl_small.pth"),
-            "boxinit": save_network(small_lwl(8, boxinit=True), root / "lwl_boxinit_small.pth"),
-            "sta": save_network(sta, root / "sta_small.pth", info={"input_format": "bgr255_mrcnn"})}
+    return save_small_checkpoints(tmp_path_factory.mktemp("nets"))
 
 
 @pytest.fixture()
