@@ -99,7 +99,13 @@ def guarded(fn: Callable[[], Optional[int]], debug: bool = False) -> int:
 def cli_main(prog: str, description: str, modules: Sequence[str], argv: Optional[Iterable[str]] = None) -> int:
     """:func:`run_cli` under the command line's error rule (see the module docstring); returns the exit status."""
     args: List[str] = list(sys.argv[1:] if argv is None else argv)
-    return guarded(lambda: run_cli(prog, description, modules, args), debug_requested(args))
+    try:
+        return guarded(lambda: run_cli(prog, description, modules, args), debug_requested(args))
+    except SystemExit as e:  # argparse (--help, usage errors) and commands that exit with a message
+        if isinstance(e.code, str):
+            sys.stderr.write(e.code + "\n")
+            return 1
+        return int(e.code or 0)
 
 
 def main_wrapper(fn) -> None:

@@ -70,6 +70,17 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def sync_tree(folder: PathLike) -> None:
+    """Flush every file and folder under ``folder`` to disk (before renaming a folder assembled in a temp place)."""
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            _fsync_path(path)
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+        _fsync_dir(path)
+    _fsync_dir(folder)
+
+
 def atomic_write_bytes(target: PathLike, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically."""
     with atomic_path(target) as tmp:

@@ -8,8 +8,8 @@ Layout written under a sequences root::
     <root>/<seq>/groundtruth.txt          one region per frame: VOT mask string (m<x0>,<y0>,<w>,<h>,<rle>) or x,y,w,h
     <root>/<seq>/anchor.value             one float per frame: 1 forward anchor, -1 backward anchor, 0 none
 
-Each sequence is assembled in a hidden temporary folder and renamed into place, so an existing ``<seq>`` folder
-is always complete; conversions of many sequences resume by skipping the existing ones.
+Each sequence is assembled in a hidden temporary folder, flushed to disk and renamed into place, so an existing
+``<seq>`` folder is always complete; conversions of many sequences resume by skipping the existing ones.
 
 Frames are read through the project's validating decoder: a truncated or corrupt frame is an error naming it, and
 a JPEG with an EXIF orientation tag is re-encoded upright (the toolkit and the TraX server then see the same pixels).
@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 
 from ltr.admin.cli import OneLineParser, debug_requested, guarded
-from ltr.admin.fileio import atomic_write_text
+from ltr.admin.fileio import atomic_write_text, sync_tree
 from ltr.data.image_io import ImageInfo, ImageReadError, probe_image, read_image, read_mask
 from ltr.dataset.layouts import (VotMask, VotRegion, encode_vot_mask, list_frames, read_boxes, read_vot_regions,
                                  vot_region_bbox)
@@ -175,6 +175,7 @@ def write_sequence(root: PathLike, name: str, frames: Sequence[FrameSource],
         (tmp / "anchor.value").write_text("".join(f"{float(a):g}\n" for a in anchors))
         (tmp / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps={int(fps)}\nformat=default\n"
                                       f"height={height}\nname={name}\nwidth={width}\n")
+        sync_tree(tmp)  # complete on disk before it appears under its name
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
