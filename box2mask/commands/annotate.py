@@ -5,6 +5,7 @@ import argparse
 import logging
 import os
 import sys
+from typing import Optional
 
 from box2mask.annotate import DATASETS, annotate_dataset
 from box2mask.commands.method_args import add_method_arguments, method_config, method_from_args
@@ -46,14 +47,21 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def rank_device(device: Optional[str], environ) -> Optional[str]:
+    """Under torchrun (``LOCAL_RANK`` set) each process takes its own GPU: no device or a bare ``cuda`` becomes
+    ``cuda:<LOCAL_RANK>`` (an explicit ``cuda:N`` or ``cpu`` is kept)."""
+    if "LOCAL_RANK" in environ and (device is None or device == "cuda"):
+        return f"cuda:{int(environ['LOCAL_RANK'])}"
+    return device
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the annotation; exit 1 when a sequence failed."""
     if args.shard is not None:
         index, count = args.shard
     else:
         index, count = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-    if args.method == "stanet" and args.device is None and "LOCAL_RANK" in os.environ:
-        args.device = f"cuda:{os.environ['LOCAL_RANK']}"
+    args.device = rank_device(args.device, os.environ)
     method = method_from_args(args)
     config = method_config(args)
     summary = annotate_dataset(method, args.dataset, args.root, args.out, split=args.split, sequences=args.sequences,

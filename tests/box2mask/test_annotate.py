@@ -180,3 +180,13 @@ def test_davis_objects_get_their_own_folders_and_read_back_as_pseudo_masks(tmp_p
     ds = pseudo_mask_dataset("davis", out, root, split="train")
     frames, anno, _ = ds.get_frames(1, [0])
     assert anno["mask"][0].sum().item() == 10 * 20 and anno["mask"][0][25, 40] == 1
+
+
+def test_torchrun_rank_takes_its_own_gpu():
+    from box2mask.commands.annotate import rank_device
+
+    assert rank_device(None, {"LOCAL_RANK": "3"}) == "cuda:3"
+    assert rank_device("cuda", {"LOCAL_RANK": "1"}) == "cuda:1"          # a bare 'cuda' too
+    assert rank_device("cuda:0", {"LOCAL_RANK": "1"}) == "cuda:0"        # an explicit choice is kept
+    assert rank_device("cpu", {"LOCAL_RANK": "1"}) == "cpu"
+    assert rank_device("cuda", {}) == "cuda" and rank_device(None, {}) is None
