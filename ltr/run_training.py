@@ -31,7 +31,7 @@ import torch
 
 from ltr.admin import multigpu
 from ltr.admin.environment import MissingSettingError
-from ltr.admin.cli import parse_value
+from ltr.admin.cli import debug_requested, guarded, parse_value
 from ltr.admin.settings import Settings, SettingsError
 from ltr.data.loader import derive_seed
 
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="set a Settings field or a hyper-parameter of the setting (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error (also: B2M_DEBUG=1)")
     return p
 
 
@@ -173,13 +174,19 @@ def _cli(argv: Optional[Iterable[str]] = None) -> int:
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Console entry point ``ltr-train``: exit code 0 on success, 2 on a usage / configuration error, 130 on
-    Ctrl-C (the last complete epoch's checkpoint is kept; rerun with ``--resume``)."""
-    try:
-        return _cli(argv)
-    except KeyboardInterrupt:
-        logger.warning("Interrupted; continue later with --resume")
-        return 130
+    """Console entry point ``ltr-train``: exit code 0 on success, 2 on a usage / configuration error, 1 with one
+    ``error: ...`` line for any other error (traceback with ``--debug``), 130 on Ctrl-C (the last complete epoch's
+    checkpoint is kept; rerun with ``--resume``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+
+    def train() -> int:
+        try:
+            return _cli(args)
+        except KeyboardInterrupt:
+            logger.warning("Interrupted; continue later with --resume")
+            return 130
+
+    return guarded(train, debug_requested(args))
 
 
 if __name__ == "__main__":

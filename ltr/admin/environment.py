@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional
 
 from ltr.admin.fileio import atomic_write_text
 
@@ -170,9 +170,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Console entry point ``pytracking-env``."""
+    """Console entry point ``pytracking-env``; errors (e.g. an unreadable settings file) are one ``error: ...`` line."""
+    from ltr.admin.cli import debug_requested, guarded
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _run(args_list), debug_requested(args_list))
+
+
+def _run(argv: List[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    args = _build_parser().parse_args(argv)
+    args = _build_parser().parse_args([a for a in argv if a != "--debug"])
     if args.cmd == "init":
         path = Path(args.file).expanduser() if args.file else settings_file()
         values = default_settings(args.data_root, args.workspace or "workspace")
