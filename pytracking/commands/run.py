@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from pytracking.evaluation.tracker import Tracker
+from pytracking.utils.params import use_device
 
 
 def make_tracker(name: str, param: str, run_id: Optional[int] = None) -> Tracker:
@@ -33,6 +34,23 @@ def parse_param_overrides(items) -> Dict[str, Any]:
     return parse_overrides(items or [])
 
 
+def parse_gpus(text: Optional[str]) -> Optional[List[int]]:
+    """``'0,1'`` -> ``[0, 1]`` (checked against the GPUs present); None stays None."""
+    if text is None:
+        return None
+    try:
+        gpus = [int(t) for t in text.replace(" ", "").split(",") if t]
+    except ValueError:
+        raise ValueError(f"--gpus expects GPU indices like 0,1, got {text!r}") from None
+    import torch
+
+    available = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    bad = [g for g in gpus if not 0 <= g < available]
+    if not gpus or bad:
+        raise ValueError(f"--gpus {text}: GPU(s) {bad or gpus} not present (this machine has {available})")
+    return gpus
+
+
 def register(subparsers) -> None:
     """Add the ``run`` sub-command."""
     p = subparsers.add_parser("run", help="run a tracker on a dataset", description=__doc__.split("\n\n")[0])
@@ -52,6 +70,12 @@ def register(subparsers) -> None:
     seg.add_argument("--no-save-segmentation", dest="save_segmentation", action="store_const", const=False)
     p.add_argument("--param", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="strict tracker parameter override (unknown names are an error); repeatable")
+    p.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: the parameter file's choice)")
+    p.add_argument("--gpus", default=None, metavar="0,1,...",
+                   help="GPUs for the worker processes (--threads): workers take them in turn, one GPU each")
+    p.add_argument("--save-overlay", action="store_true",
+                   help="also write an overlay video per sequence (<results>/.../<dataset>/overlays/<seq>.mp4)")
+    p.add_argument("--overlay-every", type=int, default=1, metavar="N", help="overlay every N-th frame")
     p.add_argument("--debug", action="store_true", help="stop at the first exception instead of reporting it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -66,17 +90,22 @@ def run(args: argparse.Namespace) -> int:
         tracker = make_tracker(args.tracker, args.param, args.run_id)
         overrides = parse_param_overrides(args.overrides)
         tracker.tracker_class()  # fail fast: unknown tracker, parameter set or misspelled override
-        tracker.get_parameters(**overrides)
+        use_device(tracker.get_parameters(**overrides), args.device)
         dataset = get_dataset(args.dataset, root=args.dataset_root)
         seqs = dataset.get_sequence_list(args.sequence)
         results_dir(tracker, dataset.name, args.results)  # unset settings fail here, naming the key
         if args.save_segmentation or (args.save_segmentation is None and dataset_info(args.dataset).vos):
             segmentation_dir(tracker, dataset.name, args.segmentation)
+        gpus = parse_gpus(args.gpus)
+        if args.overlay_every < 1:
+            raise ValueError(f"--overlay-every must be >= 1, got {args.overlay_every}")
     except (KeyError, ValueError, LookupError, OSError) as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
     opts = RunOptions(results_root=args.results, segmentation_root=args.segmentation,
-                      save_segmentation=args.save_segmentation, overrides=overrides, debug=args.debug)
+                      save_segmentation=args.save_segmentation, overrides=overrides, debug=args.debug,
+                      device=args.device, gpus=gpus, save_overlay=args.save_overlay,
+                      overlay_every=args.overlay_every)
     summary = run_dataset(seqs, tracker, threads=args.threads, opts=opts, progress=not args.no_progress)
     sys.stdout.write(f"{tracker.display_name} on {dataset.name}: {summary.report()}\n")
     return 0 if summary.ok else 1

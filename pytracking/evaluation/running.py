@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import shutil
 import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence as Seq, Tuple, Union
 
@@ -47,6 +48,7 @@ from ltr.dataset.layouts import mask_bbox
 from .data import BaseDataset, Sequence, SequenceList
 from .tracker import Tracker
 from .tracking_loop import tracker_outputs
+from pytracking.utils.params import use_device
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +187,20 @@ def save_sequence_output(seq: Sequence, output: SequenceOutput, out_dir: Path,
         atomic_write_text(out_dir / f"{seq.name}.txt", format_boxes(output.boxes))
 
 
+def save_sequence_overlay(seq: Sequence, output: SequenceOutput, path: Path, every: int = 1) -> Path:
+    """Overlay video of a finished sequence (frames re-read; masks tinted, boxes drawn), written atomically."""
+    from pytracking.utils.visualization import overlay_sequence
+
+    n = len(seq)
+    if isinstance(output.boxes, dict):
+        boxes = [{k: b[f] for k, b in output.boxes.items()} for f in range(n)]
+    else:
+        boxes = [{"1": output.boxes[f]} for f in range(n)]
+    labels = output.segmentation if output.segmentation is not None else [None] * n
+    frames = (read_image(p, context=f"sequence '{seq.name}', frame {f}") for f, p in enumerate(seq.frames))
+    return overlay_sequence(frames, labels, boxes, path, fps=25.0, every=every)["video"]
+
+
 # ------------------------------------------------------------------------------------------------------ one sequence
 @dataclass
 class SequenceResult:
@@ -208,21 +224,25 @@ class RunOptions:
     overrides: Dict[str, Any] = field(default_factory=dict)
     multiobj_wrapper: Optional[Callable] = None
     debug: bool = False
+    device: Optional[str] = None          # 'cpu' / 'cuda' / 'cuda:N' for the tracker's network (None: its params)
+    gpus: Optional[List[int]] = None      # worker processes take these GPUs in turn (one GPU per worker)
+    save_overlay: bool = False            # overlay video per sequence in <results dir>/overlays/<seq>.mp4
+    overlay_every: int = 1
 
 
 _PARAMS_CACHE: Dict[Tuple, Any] = {}
 
 
-def _params_for(tracker: Tracker, overrides: Dict[str, Any]):
+def _params_for(tracker: Tracker, overrides: Dict[str, Any], device: Optional[str] = None):
     """Parameters, built once per process (a network they hold is then loaded once per worker)."""
-    key = (tracker.name, tracker.parameter_name, tracker.tracker_class(), repr(sorted(overrides.items())))
+    key = (tracker.name, tracker.parameter_name, tracker.tracker_class(), repr(sorted(overrides.items())), device)
     if key not in _PARAMS_CACHE:
-        _PARAMS_CACHE[key] = tracker.get_parameters(**overrides)
+        _PARAMS_CACHE[key] = use_device(tracker.get_parameters(**overrides), device)
     return _PARAMS_CACHE[key]
 
 
 def _build_tracker(tracker: Tracker, seq: Sequence, opts: RunOptions) -> Any:
-    params = _params_for(tracker, opts.overrides)
+    params = _params_for(tracker, opts.overrides, opts.device)
     if not seq.multiobj_mode:
         return tracker.create_tracker(params)
     wrapper = opts.multiobj_wrapper
@@ -244,7 +264,12 @@ def run_sequence(seq: Sequence, tracker: Tracker, opts: Optional[RunOptions] = N
     seg_dir = segmentation_dir(tracker, seq.dataset, opts.segmentation_root) if save_seg else None
     t0 = time.perf_counter()
     try:
-        output = track_sequence(_build_tracker(tracker, seq, opts), seq, keep_segmentation=save_seg)
+        output = track_sequence(_build_tracker(tracker, seq, opts), seq,
+                                keep_segmentation=save_seg or opts.save_overlay)
+        if opts.save_overlay:
+            save_sequence_overlay(seq, output, out_dir / "overlays" / f"{seq.name}.mp4", opts.overlay_every)
+        if not save_seg:
+            output.segmentation = None
         save_sequence_output(seq, output, out_dir, seg_dir)
     except Exception:  # reported to the caller with its traceback; the run goes on with the next sequence
         if opts.debug:
@@ -299,6 +324,8 @@ def run_dataset(dataset: Union[BaseDataset, SequenceList, Iterable[Sequence]], t
         progress: show a tqdm bar.
     """
     opts = opts or RunOptions()
+    if opts.gpus and opts.device not in (None, "cuda"):
+        raise ValueError(f"give either --gpus or a device ({opts.device}), not both")
     trackers = [trackers] if isinstance(trackers, Tracker) else list(trackers)
     if isinstance(dataset, BaseDataset):
         seqs = dataset.get_sequence_list(sequences)
@@ -314,6 +341,10 @@ def run_dataset(dataset: Union[BaseDataset, SequenceList, Iterable[Sequence]], t
                 summary.results.append(SequenceResult(tr.display_name, seq.name, "skipped", len(seq)))
             else:
                 tasks.append((seq, tr, opts))
+    in_process = threads <= 1 or len(tasks) <= 1
+    if opts.gpus:  # one process: the first listed GPU; workers: each sees its own GPU as 'cuda'
+        opts = replace(opts, device=f"cuda:{opts.gpus[0]}" if in_process else "cuda")
+        tasks = [(seq, tr, opts) for seq, tr, _ in tasks]
     logger.info("%d (tracker, sequence) pair(s) to run, %d already done", len(tasks), len(summary.results))
     bar = tqdm(total=len(tasks), desc="tracking", unit="seq", disable=not progress or not tasks)
 
@@ -327,20 +358,35 @@ def run_dataset(dataset: Union[BaseDataset, SequenceList, Iterable[Sequence]], t
                          res.seconds)
 
     try:
-        if threads <= 1 or len(tasks) <= 1:
+        if in_process:
             for task in tasks:
                 collect(run_sequence(*task))
         else:
-            _run_in_processes(tasks, min(threads, len(tasks)), opts.debug, collect)
+            _run_in_processes(tasks, min(threads, len(tasks)), opts.debug, collect, opts.gpus)
     finally:
         bar.close()
     return summary
 
 
+def bind_worker_gpu(gpus: Seq[int], counter) -> int:
+    """Worker-process initialiser: the k-th worker started sees only GPU ``gpus[k % len(gpus)]`` (as its 'cuda')."""
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    gpu = int(gpus[index % len(gpus)])
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    return gpu
+
+
 def _run_in_processes(tasks: List[Tuple[Sequence, Tracker, RunOptions]], workers: int, debug: bool,
-                      collect: Callable[[SequenceResult], None]) -> None:
-    """Spawned worker processes; a worker that dies (e.g. killed for memory) fails its sequences, never hangs."""
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+                      collect: Callable[[SequenceResult], None], gpus: Optional[Seq[int]] = None) -> None:
+    """Spawned worker processes; a worker that dies (e.g. killed for memory) fails its sequences, never hangs.
+    With ``gpus`` the workers take them in turn (one GPU each)."""
+    ctx = mp.get_context("spawn")
+    extra: Dict[str, Any] = {}
+    if gpus:
+        extra = {"initializer": bind_worker_gpu, "initargs": (list(gpus), ctx.Value("i", 0))}
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **extra)
     try:
         futures = {ex.submit(run_sequence, *task): task for task in tasks}
         for fut in as_completed(futures):

@@ -171,3 +171,44 @@ def test_video_runner_errors_are_one_line(tmp_path, nets_env, video, capsys, mon
     assert pytracking(*args) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+def test_pytracking_run_saves_overlays(tmp_path, nets_env, video):
+    _, frames = video
+    root = tmp_path / "got"
+    fx.make_got10k(root, "val", {"GOT-10k_Val_000001": np.array([BOX] * N)})
+    for i, f in enumerate(frames):
+        fx.write_jpg(root / "val" / "GOT-10k_Val_000001" / f"{i + 1:08d}.jpg", f)
+    res = tmp_path / "res"
+    assert pytracking("run", "lwl", "lwl_boxinit", "--dataset", "got10k_val", "--dataset-root", root, "--results", res,
+                      "--save-overlay", "--overlay-every", 2, "--no-progress", "--device", "cpu", *SMALL) == 0
+    cap = cv2.VideoCapture(str(res / "lwl" / "lwl_boxinit" / "got10k_val" / "overlays" / "GOT-10k_Val_000001.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == N // 2
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (W, H)
+    assert not (tmp_path / "seg").exists()        # overlays need the masks, but they are not saved unless asked
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the CPU-only error messages")
+@pytest.mark.parametrize("flags, message", [(["--device", "cuda"], "CUDA is not available"),
+                                            (["--gpus", "0,1"], "not present"),
+                                            (["--gpus", "a"], "GPU indices")])
+def test_run_device_errors_without_cuda(tmp_path, nets_env, capsys, flags, message):
+    root = tmp_path / "got"
+    fx.make_got10k(root, "val", {"GOT-10k_Val_000001": np.array([BOX] * 3)})
+    assert pytracking("run", "lwl", "lwl_boxinit", "--dataset", "got10k_val", "--dataset-root", root,
+                      "--results", tmp_path / "res", "--no-progress", *flags) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+def test_workers_take_the_gpus_in_turn(monkeypatch):
+    import multiprocessing as mp
+
+    from pytracking.evaluation.running import bind_worker_gpu
+
+    counter = mp.get_context("spawn").Value("i", 0)
+    seen = []
+    for _ in range(5):
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+        seen.append((bind_worker_gpu([2, 5], counter), __import__("os").environ["CUDA_VISIBLE_DEVICES"]))
+    assert seen == [(2, "2"), (5, "5"), (2, "2"), (5, "5"), (2, "2")]
