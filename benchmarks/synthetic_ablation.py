@@ -1,25 +1,30 @@
 """Does mining several frames beat one frame where one frame is ambiguous? The paper's Tables 1-2 at laptop scale.
 
-Synthetic videos (:mod:`box2mask.synthetic`) put distractors of the target's texture family inside the target's box
-in many frames (the paper's Fig. 1 case): from one frame a box cannot tell target from distractor, across frames it
-can, because only the target stays inside the box. A small STANet (``ltr-train box2mask synthetic``) is trained on CPU
-on one seeded set of videos and evaluated on a separate seeded set (other seeds) with box2mask's evaluation
-(:mod:`box2mask.evaluation`: boxes from the GT masks, DAVIS J per object): J for T = 1, 3, 5, 7 window frames with
-and without the refinement pass, and the methods without learned weights for reference (``classic`` default,
-single-frame GrabCut, the filled box). Every frame is also scored on its own and split into *ambiguous* frames (a
-distractor covers at least 5 % of the target's area inside the target's box) and *clear* ones.
+Synthetic videos (:mod:`box2mask.synthetic`) put distractors inside the target's box in many frames (the paper's
+Fig. 1 case): from one frame a box cannot tell target from distractor, across frames it can, because only the target
+stays inside the box. Two generators: 'distractor' (the original benchmark; single frames still carry cues: the
+target is the bigger object touching all four box sides) and 'ambiguous' (no single-frame cue: the distractors are
+drawn like the target and lie exactly on its box for a few frames). Small STANets (``ltr-train box2mask <setting>``)
+are trained on CPU on one seeded set of videos and evaluated on a separate seeded set (other seeds) with box2mask's
+evaluation (:mod:`box2mask.evaluation`: boxes from the GT masks, DAVIS J per object): J for T = 1, 3, 5, 7 window
+frames with and without the refinement pass, a probe of which decoder input each network uses, and the methods
+without learned weights for reference (classic T = 1 / T = 5, GrabCut on a crop and on the whole frame, the filled
+box). Every frame is also scored on its own and classed *ambiguous* or *clear* (:func:`synthetic_data.frame_facts`).
 
-    python -m benchmarks.synthetic_ablation --workspace DIR         # data, training, evaluation, table, plot
+    python -m benchmarks.synthetic_ablation --workspace DIR                               # original benchmark
+    python -m benchmarks.synthetic_ablation --workspace DIR --setting synthetic_ambiguous ...   # one frame ambiguous
 
-Writes ``docs/evidence.md`` and ``docs/evidence_j_vs_t.png`` (``--doc`` / ``--plot``); the workspace keeps the
-data, checkpoints and per-sequence results, so a rerun reuses every finished step (an interrupted training resumes
-from its last epoch). Text between the ``<!-- notes -->`` markers of an existing document is kept.
+With several ``--setting`` values the first is the main network (full table, plot) and every one gets a line in a
+comparison table (J vs T on ambiguous frames, probe, training time). Writes ``--doc`` and ``--plot`` (defaults:
+``docs/evidence.md`` / ``docs/evidence_ambiguous.md`` by generator); the workspace keeps the data, checkpoints and
+per-sequence results, so a rerun reuses every finished step (an interrupted training resumes from its last epoch).
+Text between the ``<!-- notes -->`` markers of an existing document is kept.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
+import importlib
 import json
 import logging
 import os
@@ -27,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -35,16 +40,33 @@ import torch
 
 from box2mask.evaluation import evaluate_sequence, list_sequences, load_sequence
 from box2mask.methods import build_method
-from box2mask.synthetic import MOTIONS, SyntheticVideo, make_video, write_davis_layout
+from box2mask.synthetic import GENERATORS
 from ltr.admin.fileio import atomic_write_text
 from ltr.run_training import run_training
-from ltr.train_settings.box2mask.synthetic import SYNTHETIC
 
-from benchmarks.synthetic_report import AMBIGUOUS_FRACTION, checks, machine, plot, render
+from benchmarks.synthetic_data import (AMBIGUOUS_FRACTION, box_region, digest_of, frame_facts, jaccard,  # noqa: F401
+                                       prepare_split, videos)
+from benchmarks.synthetic_render import ceilings, render
+from benchmarks.synthetic_report import checks, machine, plot, plot_training
 
 logger = logging.getLogger("synthetic_ablation")
 
 REPO = Path(__file__).resolve().parents[1]
+SETTINGS_PACKAGE = "ltr.train_settings.box2mask"
+
+
+def setting_module(name: str) -> Any:
+    """``ltr.train_settings.box2mask.<name>`` (a synthetic setting: it defines ``CONFIG`` and ``GENERATOR``)."""
+    module = importlib.import_module(f"{SETTINGS_PACKAGE}.{name}")
+    if not hasattr(module, "CONFIG"):
+        raise SystemExit(f"error: train setting box2mask/{name} is not a synthetic benchmark setting (no CONFIG)")
+    return module
+
+
+def synthetic_settings() -> List[str]:
+    """Names of the train settings this benchmark can run (``ltr/train_settings/box2mask/synthetic*.py``)."""
+    folder = REPO / "ltr" / "train_settings" / "box2mask"
+    return sorted(p.stem for p in folder.glob("synthetic*.py"))
 
 
 @dataclass
@@ -68,96 +90,34 @@ class Config:
     learner_iterations: int = 15                  # steepest-descent steps at inference (paper App. C)
     threads: int = 2
     references: bool = True                       # also evaluate classic / grabcut / box
-    setting: str = "synthetic"                    # ltr/train_settings/box2mask/<setting>.py
+    settings: List[str] = field(default_factory=lambda: ["synthetic"])  # ltr/train_settings/box2mask/<name>.py
+    generator: str = "distractor"                 # box2mask.synthetic.GENERATORS
     doc: str = str(REPO / "docs" / "evidence.md")
     plot: str = str(REPO / "docs" / "evidence_j_vs_t.png")
 
+    @property
+    def setting(self) -> str:
+        """The main network's train setting."""
+        return self.settings[0]
+
     def video_options(self) -> Dict:
-        """Options of :func:`box2mask.synthetic.make_video` (the motion cycles through MOTIONS per video)."""
+        """Options of the generator (the motion cycles through MOTIONS per video)."""
+        if self.generator == "distractor":
+            return dict(size=tuple(self.size), num_frames=self.frames, target_scale=0.3,
+                        num_distractors=self.distractors, distractor_motion="mixed", travel=0.5)
         return dict(size=tuple(self.size), num_frames=self.frames, target_scale=0.3,
-                    num_distractors=self.distractors, distractor_motion="mixed", travel=0.5)
-
-
-# ------------------------------------------------------------------------------------------------------ data
-def videos(cfg: Config, split: str) -> List[SyntheticVideo]:
-    """The seeded videos of ``split`` ('train' or 'test'); video i has seed ``<split seed> + i``."""
-    seed, count = (cfg.train_seed, cfg.train_videos) if split == "train" else (cfg.test_seed, cfg.test_videos)
-    return [make_video(seed + i, name=f"{split}{seed + i:06d}", motion=MOTIONS[i % len(MOTIONS)],
-                       **cfg.video_options()) for i in range(count)]
-
-
-def box_region(box: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
-    """Bool ``(H, W)`` mask of the box ``[x, y, w, h]`` (integer pixel box)."""
-    x, y, w, h = (int(round(v)) for v in box)
-    region = np.zeros(shape, dtype=bool)
-    region[max(y, 0):max(y + h, 0), max(x, 0):max(x + w, 0)] = True
-    return region
-
-
-def jaccard(gt: np.ndarray, pred: np.ndarray) -> float:
-    """Intersection over union of two bool masks (1 when both are empty)."""
-    union = np.logical_or(gt, pred).sum()
-    return 1.0 if union == 0 else float(np.logical_and(gt, pred).sum() / union)
-
-
-def frame_facts(video: SyntheticVideo) -> Dict[str, list]:
-    """Per frame: is it ambiguous, the J of the filled box, and the J of 'everything of the texture family inside
-    the box' (target plus the distractor pixels in the box: the best a method blind to the ambiguity can do)."""
-    ambiguous, j_box, j_blind = [], [], []
-    for i in range(len(video)):
-        target = video.masks[i].astype(bool)
-        region = box_region(video.boxes[i], target.shape)
-        intruders = video.distractor_masks[:, i].any(axis=0).astype(bool) & region & ~target
-        ambiguous.append(bool(intruders.sum() >= AMBIGUOUS_FRACTION * target.sum()))
-        j_box.append(jaccard(target, region))
-        j_blind.append(jaccard(target, target | intruders))
-    return {"ambiguous": ambiguous, "J_box": j_box, "J_blind": j_blind}
-
-
-def digest_of(vids: Sequence[SyntheticVideo]) -> str:
-    """SHA-256 of the generated frames and masks (identifies the generator's output)."""
-    digest = hashlib.sha256()
-    for v in vids:
-        digest.update(v.frames.tobytes())
-        digest.update(v.masks.tobytes())
-    return digest.hexdigest()
-
-
-def prepare_split(cfg: Config, split: str) -> Dict:
-    """Write the ``split`` videos in the DAVIS layout under ``<workspace>/data/<split>`` (once) and return its
-    manifest: options, seeds, a digest of the generated arrays and the per-frame facts."""
-    root = Path(cfg.workspace) / "data" / split
-    manifest_path = root / "manifest.json"
-    wanted = {"options": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.video_options().items()},
-              "count": cfg.train_videos if split == "train" else cfg.test_videos,
-              "seed": cfg.train_seed if split == "train" else cfg.test_seed, "motions": list(MOTIONS)}
-    if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
-        if {k: manifest.get(k) for k in wanted} != wanted:
-            raise SystemExit(f"error: {root} holds another data configuration ({manifest_path}); use a new "
-                             f"--workspace")
-        if digest_of(videos(cfg, split)) != manifest["sha256"]:
-            raise SystemExit(f"error: box2mask.synthetic now generates other videos than those in {root} (the "
-                             "generator changed since they were written); use a new --workspace")
-        logger.info("data/%s: reusing %d videos", split, manifest["count"])
-        return manifest
-    start = time.perf_counter()
-    vids = videos(cfg, split)
-    write_davis_layout(root, vids, year="2016", split="train" if split == "train" else "val")
-    manifest = dict(wanted, sha256=digest_of(vids), names=[v.name for v in vids],
-                    facts={v.name: frame_facts(v) for v in vids}, seconds=time.perf_counter() - start)
-    atomic_write_text(manifest_path, json.dumps(manifest) + "\n")  # written last: marks the split as done
-    logger.info("data/%s: %d videos in %.1f s", split, len(vids), manifest["seconds"])
-    return manifest
+                    num_distractors=self.distractors, travel=0.5)
 
 
 # -------------------------------------------------------------------------------------------------- training
-def train(cfg: Config) -> Tuple[Path, Dict]:
-    """Train (or resume, or reuse) the small STANet; returns the final checkpoint and the training record."""
+def train(cfg: Config, setting: Optional[str] = None) -> Tuple[Path, Dict]:
+    """Train (or resume, or reuse) the small STANet of ``setting`` (default: the main one); returns the final
+    checkpoint and the training record (wall time of every session, load, threads, per-epoch statistics)."""
+    setting = setting or cfg.setting
     ckpt_root = Path(cfg.workspace) / "checkpoints"
     epochs = -(-cfg.iterations // cfg.iterations_per_epoch)
-    final = ckpt_root / "box2mask" / cfg.setting / f"STANet_ep{epochs:04d}.pth.tar"
-    record_path = ckpt_root / ("record.json" if cfg.setting == "synthetic" else f"record_{cfg.setting}.json")
+    final = ckpt_root / "box2mask" / setting / f"STANet_ep{epochs:04d}.pth.tar"
+    record_path = ckpt_root / ("record.json" if setting == "synthetic" else f"record_{setting}.json")
     record = json.loads(record_path.read_text()) if record_path.is_file() else {"seconds": 0.0, "sessions": []}
     hparams = dict(iterations=cfg.iterations, iterations_per_epoch=cfg.iterations_per_epoch,
                    output_size=list(cfg.crop))
@@ -168,7 +128,7 @@ def train(cfg: Config) -> Tuple[Path, Dict]:
         previous = os.environ.get("B2M_DAVIS_DIR")
         os.environ["B2M_DAVIS_DIR"] = str(Path(cfg.workspace) / "data" / "train")  # the setting's davis_dir
         try:
-            run_training("box2mask", cfg.setting, resume=True, overrides=overrides, hparams=hparams)
+            run_training("box2mask", setting, resume=True, overrides=overrides, hparams=hparams)
         finally:
             if previous is None:
                 os.environ.pop("B2M_DAVIS_DIR", None)
@@ -181,10 +141,11 @@ def train(cfg: Config) -> Tuple[Path, Dict]:
     if not final.is_file():
         raise RuntimeError(f"Training finished without writing {final}")
     state = torch.load(final, map_location="cpu", weights_only=True)
+    history = state["stats"]["history"]
     record["hparams"], record["seed"] = hparams, state["settings"].get("seed")
-    record["last_epoch"] = state["stats"]["history"][-1]["train"]
-    record["first_epoch"] = state["stats"]["history"][0]["train"] if state["stats"]["history"][0].get("train") \
-        else None
+    record["last_epoch"] = history[-1]["train"]
+    record["first_epoch"] = history[0]["train"] if history[0].get("train") else None
+    record["curves"] = [h.get("train", {}) for h in history]
     return final, record
 
 
@@ -199,25 +160,32 @@ class Row:
     label: str
     num_frames: Optional[int] = None
     refine: Optional[bool] = None
+    setting: Optional[str] = None                 # train setting of a STANet row
 
 
-def rows(cfg: Config, checkpoint: Path) -> List[Row]:
-    """The STANet grid (T x refinement) and the reference methods."""
-    out = []
+def stanet_rows(cfg: Config, setting: str, checkpoint: Path, main: bool) -> List[Row]:
+    """The STANet grid (T x refinement) of one trained network; the main network's keys have no prefix."""
+    net_cfg = setting_module(setting).CONFIG
     stanet = dict(checkpoint=str(checkpoint), interval=cfg.interval, iterations=cfg.learner_iterations,
-                  sample_scale=SYNTHETIC.search_area_factor, input_size=(cfg.crop[1], cfg.crop[0]), device="cpu")
+                  sample_scale=net_cfg.search_area_factor, input_size=(cfg.crop[1], cfg.crop[0]), device="cpu")
+    prefix = "" if main else f"{setting}/"
+    out = []
     for t in cfg.num_frames_list:
         for refine in (False, True):
-            out.append(Row(f"stanet_T{t}_{'refined' if refine else 'first'}", "stanet",
+            out.append(Row(f"{prefix}stanet_T{t}_{'refined' if refine else 'first'}", "stanet",
                            dict(stanet, num_frames=t, refine=refine), f"STANet, {'refined' if refine else 'first pass'}",
-                           t, refine))
-    if cfg.references:
-        # the classic default is T = 5, delta = 5; its T = 1 variant measures the multi-frame gain without learning
-        out += [Row("classic_T1", "classic", {"num_frames": 1}, "classic (no weights), single frame", 1),
-                Row("classic_default", "classic", {}, "classic (no weights), default", 5),
-                Row("grabcut", "grabcut", {}, "GrabCut (single frame)", 1),
-                Row("box", "box", {}, "filled box")]
+                           t, refine, setting))
     return out
+
+
+def reference_rows() -> List[Row]:
+    """The methods without learned weights (the classic default is T = 5, delta = 5; its T = 1 variant measures the
+    multi-frame gain without learning; box2mask's no-weights default is GrabCut on a 1.5x crop)."""
+    return [Row("classic_T1", "classic", {"num_frames": 1}, "classic (no weights), single frame", 1),
+            Row("classic_default", "classic", {}, "classic (no weights), T = 5", 5),
+            Row("grabcut_crop", "grabcut", {"sample_scale": 1.5}, "GrabCut, 1.5x crop (box2mask default)", 1),
+            Row("grabcut_frame", "grabcut", {"sample_scale": 0}, "GrabCut, whole frame", 1),
+            Row("box", "box", {}, "filled box")]
 
 
 def evaluate_row(cfg: Config, row: Row, manifest: Dict) -> Tuple[pd.DataFrame, pd.DataFrame]:
@@ -257,6 +225,7 @@ def summarize_row(row: Row, table: pd.DataFrame, per_frame: pd.DataFrame) -> Dic
     """The table line of one setting (J, F: DAVIS means over the objects; J split by ambiguous/clear frames)."""
     amb = per_frame["ambiguous"].astype(bool)
     return {"key": row.key, "family": row.method, "method": row.label, "T": row.num_frames, "refine": row.refine,
+            "setting": row.setting,
             "J": float(table["J_mean"].mean()), "F": float(table["F_mean"].mean()),
             "J_ambiguous": float(per_frame.loc[amb, "J"].mean()) if amb.any() else float("nan"),
             "J_clear": float(per_frame.loc[~amb, "J"].mean()) if (~amb).any() else float("nan"),
@@ -264,29 +233,31 @@ def summarize_row(row: Row, table: pd.DataFrame, per_frame: pd.DataFrame) -> Dic
             "seconds": float(table.drop_duplicates("sequence")["seconds"].sum())}
 
 
-def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int = 5, step: int = 5) -> Dict:
+def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int = 5, step: int = 5,
+                setting: Optional[str] = None) -> Dict:
     """Which decoder input the trained first pass relies on. For every ``step``-th frame of the test videos (window
     of ``num_frames``, the evaluation's delta and learner steps): the fraction of pixels inside the target's box
     whose first-pass mask flips when the multi-frame encoding s_t is zeroed, when the single-frame encoding m_t is
-    zeroed, and when s_t is aggregated from the target frame alone (T = 1); and mean |s_t| / mean |m_t|."""
+    zeroed, and when s_t is aggregated from the target frame alone (T = 1); and mean |s_t| / mean |m_t|. The
+    ``*_ambiguous`` values average over the windows whose target frame is ambiguous only."""
     from box2mask.evaluation import object_boxes
     from box2mask.windows import window_frames
     from ltr.admin.loading import load_network
     from pytracking.features.preprocessing import numpy_to_torch
     from pytracking.libs.box_to_mask import crop_around_box, normalise, resolve_input_format
 
+    scale = setting_module(setting or cfg.setting).CONFIG.search_area_factor
     net = load_network(str(checkpoint)).eval()
     size, fmt = (cfg.crop[1], cfg.crop[0]), resolve_input_format(net)
     root = Path(cfg.workspace) / "data" / "test"
     flips: Dict[str, List[float]] = {"s_zeroed": [], "m_zeroed": [], "s_from_T1": []}
-    ratio = []
+    ratio, ambiguous = [], []
     with torch.inference_mode():
         for name in manifest["names"]:
             seq = load_sequence(root, name)
             boxes, _ = object_boxes(seq.labels, 1)
             n = len(seq.labels)
-            crops = [crop_around_box(numpy_to_torch(seq.video[j]), boxes[j], SYNTHETIC.search_area_factor, size)
-                     for j in range(n)]
+            crops = [crop_around_box(numpy_to_torch(seq.video[j]), boxes[j], scale, size) for j in range(n)]
             feat = net.extract_backbone_features(normalise(torch.cat([c.image for c in crops]), fmt))
             enc = net.encode_frames(feat, torch.stack([c.box for c in crops]).view(-1, 1, 4), size)
             for t in range(0, n, step):
@@ -305,8 +276,24 @@ def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int =
                     other = net.decode(mm, ss, f_t, size) > 0
                     flips[key].append(float((y != other)[0, 0][inside].float().mean()))
                 ratio.append(float(s.abs().mean() / m.abs().mean().clamp_min(1e-12)))
-    return dict({k: float(np.mean(v)) for k, v in flips.items()}, s_over_m=float(np.mean(ratio)),
-                windows=len(ratio), num_frames=num_frames)
+                ambiguous.append(bool(manifest["facts"][name]["ambiguous"][t]))
+    amb = np.array(ambiguous, dtype=bool)
+    out = dict({k: float(np.mean(v)) for k, v in flips.items()}, s_over_m=float(np.mean(ratio)),
+               windows=len(ratio), num_frames=num_frames, windows_ambiguous=int(amb.sum()))
+    for k, v in flips.items():
+        out[f"{k}_ambiguous"] = float(np.mean(np.array(v)[amb])) if amb.any() else float("nan")
+    return out
+
+
+def probe(cfg: Config, setting: str, checkpoint: Path, manifest: Dict) -> Dict:
+    """:func:`probe_paths` of one trained network, cached in ``<workspace>/probe_<setting>.json``."""
+    path = Path(cfg.workspace) / f"probe_{setting}.json"
+    cached = json.loads(path.read_text()) if path.is_file() else {}
+    key = f"{setting}/{checkpoint.name}/{manifest['sha256'][:16]}"
+    if cached.get("checkpoint") != key:
+        cached = dict(probe_paths(cfg, checkpoint, manifest, setting=setting), checkpoint=key)
+        atomic_write_text(path, json.dumps(cached, indent=1) + "\n")
+    return cached
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> Config:
@@ -330,24 +317,33 @@ def parse_args(argv: Optional[Sequence[str]]) -> Config:
     p.add_argument("--learner-iterations", type=int, default=d.learner_iterations)
     p.add_argument("--threads", type=int, default=d.threads, help="torch / OpenCV threads")
     p.add_argument("--no-references", action="store_true", help="skip the classic / grabcut / box rows")
-    p.add_argument("--setting", default=d.setting, choices=("synthetic", "synthetic_multiframe"),
-                   help="box2mask train setting of the small STANet (synthetic_multiframe: the paper's MultiFrame)")
-    p.add_argument("--doc", default=d.doc, help="Markdown report to write")
-    p.add_argument("--plot", default=d.plot, help="J vs T plot to write")
+    p.add_argument("--setting", nargs="+", default=d.settings, choices=synthetic_settings(), metavar="SETTING",
+                   help="box2mask train setting(s) of the small STANet; the first is the main network "
+                        f"({', '.join(synthetic_settings())})")
+    p.add_argument("--generator", choices=sorted(GENERATORS), default=None,
+                   help="synthetic videos (default: the one the settings are meant for)")
+    p.add_argument("--doc", default=None, help="Markdown report to write (default by generator)")
+    p.add_argument("--plot", default=None, help="J vs T plot to write (default by generator)")
     a = p.parse_args(argv)
     if a.test_seed < a.train_seed + a.train_videos and a.train_seed < a.test_seed + a.test_videos:
         p.error("the train and test seed ranges overlap")
+    meant = {getattr(setting_module(name), "GENERATOR", "distractor") for name in a.setting}
+    if a.generator is None and len(meant) > 1:
+        p.error(f"the settings are meant for different generators ({sorted(meant)}); choose one with --generator")
+    generator = a.generator or meant.pop()
+    stem = "evidence" if generator == "distractor" else f"evidence_{generator}"
     return Config(workspace=a.workspace, train_videos=a.train_videos, test_videos=a.test_videos,
                   train_seed=a.train_seed, test_seed=a.test_seed, frames=a.frames, size=tuple(a.size),
                   distractors=a.distractors, iterations=a.iterations, iterations_per_epoch=a.iterations_per_epoch,
                   batch=a.batch, crop=tuple(a.crop), num_frames_list=list(a.num_frames_list), interval=a.interval,
                   learner_iterations=a.learner_iterations, threads=a.threads, references=not a.no_references,
-                  setting=a.setting,
-                  doc=a.doc, plot=a.plot)
+                  settings=list(dict.fromkeys(a.setting)), generator=generator,
+                  doc=a.doc or str(REPO / "docs" / f"{stem}.md"),
+                  plot=a.plot or str(REPO / "docs" / f"{stem}_j_vs_t.png"))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> pd.DataFrame:
-    """Run every step (reusing finished ones), write the report and the plot; returns the summary table."""
+    """Run every step (reusing finished ones), write the report and the plots; returns the summary table."""
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_args(argv)
     torch.set_num_threads(cfg.threads)
@@ -355,30 +351,36 @@ def main(argv: Optional[Sequence[str]] = None) -> pd.DataFrame:
     cv2.setNumThreads(cfg.threads)
     Path(cfg.workspace).mkdir(parents=True, exist_ok=True)
     manifests = {split: prepare_split(cfg, split) for split in ("train", "test")}
-    checkpoint, record = train(cfg)
-    summary_rows, tables = [], {}
-    for row in rows(cfg, checkpoint):
+    networks: Dict[str, Dict] = {}
+    for setting in cfg.settings:  # train every network first: the evaluation runs once all weights exist
+        checkpoint, record = train(cfg, setting)
+        networks[setting] = {"checkpoint": checkpoint, "record": record}
+    all_rows = [row for i, setting in enumerate(cfg.settings)
+                for row in stanet_rows(cfg, setting, networks[setting]["checkpoint"], main=i == 0)]
+    all_rows += reference_rows() if cfg.references else []
+    summary_rows, tables, frames = [], {}, {}
+    for row in all_rows:
         table, per_frame = evaluate_row(cfg, row, manifests["test"])
-        tables[row.key] = table
+        tables[row.key], frames[row.key] = table, per_frame
         summary_rows.append(summarize_row(row, table, per_frame))
         logger.info("%s: J %.4f", row.key, summary_rows[-1]["J"])
     summary = pd.DataFrame(summary_rows)
     atomic_write_text(Path(cfg.workspace) / "summary.csv", summary.to_csv(index=False, float_format="%.5f"))
-    sessions = record.get("sessions", [])
-    load = (f"{sessions[-1]['load_before'][0]:.1f} / {sessions[-1]['load_after'][0]:.1f}" if sessions
-            else "not recorded")
-    info = dict(machine(), date=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-                load_train=load)
-    timings = {"data": sum(m.get("seconds", 0.0) for m in manifests.values()), "train": record["seconds"],
+    for setting, net in networks.items():
+        net["probe"] = probe(cfg, setting, net["checkpoint"], manifests["test"])
+        net["config"] = setting_module(setting).CONFIG
+    info = dict(machine(), date=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+    timings = {"data": sum(m.get("seconds", 0.0) for m in manifests.values()),
                "eval": float(summary["seconds"].sum())}
-    probe_path = Path(cfg.workspace) / "probe.json"
-    probe = json.loads(probe_path.read_text()) if probe_path.is_file() else {}
-    probe_key = f"{cfg.setting}/{checkpoint.name}"
-    if probe.get("checkpoint") != probe_key:
-        probe = dict(probe_paths(cfg, checkpoint, manifests["test"]), checkpoint=probe_key)
-        atomic_write_text(probe_path, json.dumps(probe, indent=1) + "\n")
-    plot(summary, Path(cfg.plot))
-    text = render(cfg, argv, manifests, record, summary, checks(summary, tables), timings, info, probe)
+    oracles = ceilings(manifests["test"])  # filled box, (a) all objects in the box, (b) one that fits the box, ...
+    plot(summary, Path(cfg.plot), ceilings={"single-frame ceiling (a): all in box": oracles[1][1:3],
+                                            "single-frame ceiling (b): one that fits": oracles[2][1:3]})
+    training_plot = Path(cfg.plot).with_name(Path(cfg.plot).name.replace("j_vs_t", "training"))
+    if training_plot == Path(cfg.plot):
+        training_plot = Path(cfg.plot).with_suffix(".training.png")
+    plot_training(networks, training_plot)
+    text = render(cfg, argv, manifests, networks, summary, checks(summary, tables, cfg.settings, frames), tables,
+                  frames, timings, info, training_plot)
     Path(cfg.doc).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(cfg.doc), text)
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -8,6 +8,13 @@ a box cannot tell target from distractor, across frames it can, because only the
 The target is drawn in front of the distractors and is always fully visible, so its tight box exists in every frame.
 
 Everything is determined by the seed (numpy ``default_rng``); a 24-frame 160x120 video takes a few milliseconds.
+
+:func:`make_ambiguous_video` (``generator='ambiguous'`` of :func:`make_videos`) removes the single-frame cues that
+remain above (the target is the biggest object, touches all four sides of its box, is drawn in front): target and
+distractors are drawn from the same shape, size and texture distributions and the target is picked at random among
+them; each distractor passes through the target's box and, for a few frames, lies exactly inside it, touching all four
+of its sides. In those frames one frame cannot tell which of the two is the target (:func:`box_twins` counts them);
+only over several frames does the target stand out as the one that never leaves the box.
 """
 from __future__ import annotations
 
@@ -23,7 +30,8 @@ from box2mask.boxes import mask_to_box
 from ltr.admin.fileio import atomic_write_text
 from ltr.data.image_io import write_image, write_indexed_png
 
-__all__ = ["SyntheticVideo", "make_video", "make_videos", "write_davis_layout", "MOTIONS"]
+__all__ = ["SyntheticVideo", "make_video", "make_ambiguous_video", "make_videos", "box_twins", "write_davis_layout",
+           "MOTIONS", "GENERATORS"]
 
 MOTIONS = ("linear", "wobble", "random_walk")
 
@@ -233,10 +241,167 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
                                 "target_tops": t_tops, "distractor_tops": [d[2] for d in distractors]})
 
 
-def make_videos(count: int, seed: int = 0, prefix: str = "synth", **options) -> List[SyntheticVideo]:
+def _stroke_shape(rng: np.random.Generator, h: int, w: int, thickness: float) -> np.ndarray:
+    """A 0/1 bent bar of exactly ``h x w`` touching all four sides: a smooth curve from near one corner through a
+    random middle point to near the opposite corner (either diagonal), ``thickness`` times its extent wide, cropped to
+    its extent and resized."""
+    big, pad = 128, 32
+    pts = np.array([rng.uniform(0.0, 0.15, 2), rng.uniform(0.25, 0.75, 2), rng.uniform(0.85, 1.0, 2)]) * big
+    if rng.random() < 0.5:  # the other diagonal
+        pts[:, 0] = big - pts[:, 0]
+    ext = np.concatenate([pts[:1], pts, pts[-1:]])  # Catmull-Rom through every point
+    u = np.linspace(0.0, 1.0, 16)[:, None]
+    curve = np.concatenate([0.5 * (2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u ** 2 +
+                                   (3 * p1 - p0 - 3 * p2 + p3) * u ** 3)
+                            for p0, p1, p2, p3 in zip(ext[:-3], ext[1:-2], ext[2:-1], ext[3:])])
+    canvas = np.zeros((big + 2 * pad, big + 2 * pad), dtype=np.uint8)
+    width = max(int(round(thickness * float(np.mean(np.ptp(curve, axis=0))))), 2)
+    cv2.polylines(canvas, [np.round(curve + pad).astype(np.int32).reshape(-1, 1, 2)], False, 1, thickness=width)
+    rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
+    canvas = canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def _least_overlapping_flip(shape: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``other`` as is, mirrored left-right, upside down or both: whichever covers the fewest pixels of ``shape``
+    (the first in that order on ties). The shape distribution is mirror symmetric, so the result has the same
+    distribution as ``other`` and the pair (shape, result) is exchangeable."""
+    flips = [other, other[:, ::-1], other[::-1], other[::-1, ::-1]]
+    return np.ascontiguousarray(flips[int(np.argmin([int((shape & f).sum()) for f in flips]))])
+
+
+def make_ambiguous_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (200, 150),
+                         num_frames: int = 40, num_distractors: int = 3, motion: str = "linear",
+                         target_scale: float = 0.3, travel: float = 0.5, noise: float = 3.0,
+                         dwell: Tuple[int, int] = (4, 8), speed: Tuple[float, float] = (0.15, 0.3),
+                         thickness: Tuple[float, float] = (0.25, 0.35)) -> SyntheticVideo:
+    """Generate one video in which single frames cannot tell the target (see the module docstring).
+
+    All ``num_distractors + 1`` objects share one box size (``target_scale`` times the shorter image side, each
+    side x0.8-1.25) and draw a bent-bar shape (:func:`_stroke_shape`, ``thickness`` relative to the box), a stripe
+    texture (hues evenly spread over the colour circle) and a depth rank independently; then one of them, at random,
+    becomes the target and moves (``motion``, ``travel`` as in :func:`make_video`); each distractor's shape is
+    mirrored so that it crosses the target's where both lie on the box (:func:`_least_overlapping_flip`). Each distractor gets its own
+    part of the video: it approaches the target in a random direction at ``speed`` (box sizes per frame), stays
+    exactly on the target's box for ``dwell`` frames (same top-left corner: both touch all four sides of the box),
+    and leaves on the far side. Occlusions follow the depth ranks; should a distractor hide more than half of the
+    target in some frame, the target is drawn in front for the whole video (``info['target_in_front']``).
+
+    ``masks`` / ``boxes`` are the target's visible pixels and their tight box; ``info`` records the target's index
+    among the objects, the depth order, the dwell frames of every distractor and the hues.
+    """
+    if motion not in MOTIONS:
+        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
+    if num_frames < 2 or num_distractors < 0:
+        raise ValueError("num_frames must be >= 2 and num_distractors >= 0")
+    if num_distractors and num_frames < num_distractors * (dwell[1] + 2):
+        raise ValueError(f"{num_frames} frames are too few for {num_distractors} distractors dwelling up to "
+                         f"{dwell[1]} frames each")
+    rng = np.random.default_rng(seed)
+    W, H = int(size[0]), int(size[1])
+    count = num_distractors + 1
+    base = target_scale * min(W, H)
+    ow, oh = int(base * rng.uniform(0.8, 1.25)), int(base * rng.uniform(0.8, 1.25))
+    ow, oh = max(min(ow, W - 4), 6), max(min(oh, H - 4), 6)
+    background = _background(rng, H, W)
+    hues = (rng.random() + (np.arange(count) + rng.uniform(-0.15, 0.15, count)) / count) % 1.0
+    hues = hues[rng.permutation(count)]
+    shapes = [_stroke_shape(rng, oh, ow, rng.uniform(*thickness)) for _ in range(count)]
+    textures = [_object_texture(rng, oh, ow, hue) for hue in hues]
+    depth = [int(k) for k in rng.permutation(count)]  # drawing order, back to front
+    target = int(rng.integers(count))
+    others = [k for k in range(count) if k != target]
+    for k in others:  # where a distractor lies on the box, it crosses the target instead of running alongside it
+        shapes[k] = _least_overlapping_flip(shapes[target], shapes[k])
+    centres = _trajectory(rng, num_frames, (W, H), (ow, oh), motion, travel)
+    tops = {target: np.round(centres - np.array([ow, oh]) / 2).astype(int)}
+    dwells = {}
+    part = num_frames / max(num_distractors, 1)
+    for slot, k in enumerate(rng.permutation(others) if others else []):
+        length = int(rng.integers(dwell[0], dwell[1] + 1))
+        lo, hi = int(round(slot * part)), int(round((slot + 1) * part)) - length
+        start = int(rng.integers(lo, max(hi, lo) + 1))
+        ang = rng.uniform(0, 2 * math.pi)
+        step = rng.uniform(*speed) * math.sqrt(ow * oh) * np.array([math.cos(ang), math.sin(ang)])
+        frame = np.arange(num_frames)
+        offset = np.where(frame < start, frame - start, np.where(frame >= start + length, frame - start - length + 1, 0))
+        tops[int(k)] = tops[target] + np.round(offset[:, None] * step).astype(int)
+        dwells[int(k)] = (start, start + length)
+
+    scratch = np.zeros((H, W, 3), np.float32)  # _paste draws here; only the footprints are kept
+
+    def render(order: List[int]) -> Tuple[np.ndarray, np.ndarray]:
+        vis = np.zeros((num_frames, count, H, W), dtype=bool)
+        for i in range(num_frames):
+            for j, k in enumerate(order):
+                layer = np.zeros((H, W), dtype=bool)
+                _paste(scratch, layer, textures[k], shapes[k], int(tops[k][i, 1]), int(tops[k][i, 0]))
+                vis[i, k] = layer
+                for front in order[:j]:
+                    vis[i, front] &= ~layer
+        return vis, vis[:, target].sum(axis=(1, 2)) / float(shapes[target].sum())
+
+    vis, shown = render(depth)
+    in_front = bool(shown.min() < 0.5)
+    if in_front:
+        depth = [k for k in depth if k != target] + [target]
+        vis, shown = render(depth)
+    frames = np.empty((num_frames, H, W, 3), dtype=np.uint8)
+    for i in range(num_frames):
+        img = background.copy()
+        for k in range(count):
+            top, left = int(tops[k][i, 1]), int(tops[k][i, 0])
+            sub = vis[i, k]
+            ys, xs = np.nonzero(sub)
+            img[ys, xs] = textures[k][ys - top, xs - left]
+        if noise > 0:
+            img = img + rng.normal(0.0, noise, img.shape).astype(np.float32)
+        frames[i] = np.clip(img, 0, 255).astype(np.uint8)
+    masks = vis[:, target].astype(np.uint8)
+    d_masks = np.ascontiguousarray(vis[:, others].transpose(1, 0, 2, 3)).astype(np.uint8)
+    boxes = np.stack([mask_to_box(m) for m in masks])
+    return SyntheticVideo(name=name or f"ambig{seed:05d}", frames=frames, masks=masks, boxes=boxes,
+                          distractor_masks=d_masks, seed=seed,
+                          info={"generator": "ambiguous", "motion": motion, "size": (W, H), "target": target,
+                                "depth_order": depth, "target_in_front": in_front, "hues": hues.tolist(),
+                                "dwell": [dwells[k] for k in others], "target_tops": tops[target],
+                                "distractor_tops": [tops[k] for k in others]})
+
+
+#: ``generator`` names of :func:`make_videos`.
+GENERATORS = {"distractor": make_video, "ambiguous": make_ambiguous_video}
+
+
+def box_twins(video: SyntheticVideo, tolerance: int = 1, min_cover: float = 0.25,
+              max_outside: float = 0.02) -> List[List[int]]:
+    """Per frame, the distractors one frame cannot tell from the target (indices into ``distractor_masks``): those
+    whose visible pixels lie inside the target's box (all but ``max_outside`` of them), cover at least ``min_cover``
+    of the target's area there, and reach all four sides of the box (within ``tolerance`` pixels) -- as the target
+    does by definition of its tight box."""
+    out: List[List[int]] = []
+    for i in range(len(video)):
+        x, y, w, h = (int(round(v)) for v in video.boxes[i])
+        area = int(video.masks[i].sum())
+        out.append([])
+        for k, d in enumerate(video.distractor_masks[:, i].astype(bool)):
+            inside = d[y:y + h, x:x + w]
+            n_in, n_all = int(inside.sum()), int(d.sum())
+            if n_in == 0 or n_in < min_cover * area or n_all - n_in > max_outside * n_all:
+                continue
+            rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+            if rows[0] <= tolerance and cols[0] <= tolerance and rows[-1] >= h - 1 - tolerance \
+                    and cols[-1] >= w - 1 - tolerance:
+                out[-1].append(k)
+    return out
+
+
+def make_videos(count: int, seed: int = 0, prefix: str = "synth", generator: str = "distractor",
+                **options) -> List[SyntheticVideo]:
     """``count`` videos with seeds ``seed, seed + 1, ...`` named ``<prefix><seed>``; ``options`` go to
-    :func:`make_video`."""
-    return [make_video(seed + i, name=f"{prefix}{seed + i:05d}", **options) for i in range(count)]
+    :func:`make_video` (``generator='distractor'``) or :func:`make_ambiguous_video` (``'ambiguous'``)."""
+    if generator not in GENERATORS:
+        raise ValueError(f"generator must be one of {sorted(GENERATORS)}, got {generator!r}")
+    return [GENERATORS[generator](seed + i, name=f"{prefix}{seed + i:05d}", **options) for i in range(count)]
 
 
 def write_davis_layout(root: Union[str, Path], videos: Sequence[SyntheticVideo], year: str = "2016",

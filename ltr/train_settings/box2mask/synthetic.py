@@ -26,6 +26,10 @@ SYNTHETIC = replace(TINY, description="Box2Mask, small CPU variant for the synth
                     datasets=[["davis", 1, {"version": "2016", "split": "train"}]], crop_mode="replicate",
                     max_window=40, iterations=5000, iterations_per_epoch=100, lr=3e-3, lr_milestones=[3000, 4000])
 
+#: the videos this setting is meant for (``box2mask.synthetic.GENERATORS``)
+GENERATOR = "distractor"
+CONFIG = SYNTHETIC
+
 
 def run(settings: Settings) -> LTRTrainer:
     """Train the small STANet on synthetic videos."""

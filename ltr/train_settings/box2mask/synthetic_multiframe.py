@@ -16,6 +16,10 @@ SYNTHETIC_MULTIFRAME = replace(SYNTHETIC, description="Box2Mask, small CPU varia
                                "encoding in the decoder), synthetic distractor benchmark",
                                net=dict(SYNTHETIC.net, single_frame_encoding=False))
 
+#: the videos this setting is meant for (``box2mask.synthetic.GENERATORS``)
+GENERATOR = "distractor"
+CONFIG = SYNTHETIC_MULTIFRAME
+
 
 def run(settings: Settings) -> LTRTrainer:
     """Train the small MultiFrame STANet on synthetic videos."""
