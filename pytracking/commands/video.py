@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
                             parse_param_overrides(args.overrides))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    params = getattr(tracker, "params", None)
+    if params is not None and params.has("debug_dir") and params.get("debug_dir") is None:
+        params.debug_dir = str(out / "debug")      # debug >= 2 images go next to the other outputs
     writer = None if args.no_overlay else OverlayVideoWriter(out / f"overlay.{args.overlay_format}", source.fps)
     picks = set(sheet_indices(source.num_frames, args.sheet_frames)) if args.sheet_frames > 0 else set()
     boxes = {k: np.full((source.num_frames, 4), np.nan) for k in objects}

@@ -161,3 +161,31 @@ def test_sta_initializer_follows_the_trackers_device(monkeypatch):
     LWL(params).initialize(frames[0], {"init_bbox": BOX1})
     assert init.device == torch.device("cpu")
     assert next(init.net.parameters()).device == torch.device("cpu")
+
+
+def test_debug_level_1_logs_states_and_level_2_writes_the_views(tmp_path, caplog):
+    frames, labels = _video()
+    params = small_params(small_lwl(1), debug=2, debug_dir=str(tmp_path / "dbg"))
+    tracker = LWL(params)
+    with caplog.at_level(logging.INFO, logger="pytracking.tracker.lwl.lwl"):
+        tracker.initialize(frames[0], {"init_mask": (labels[0] == 1).astype(np.uint8), "init_bbox": BOX1,
+                                       "sequence_name": "toy"})
+        for f in frames[1:]:
+            tracker.track(f)
+    states = [r.getMessage() for r in caplog.records if "toy frame" in r.getMessage() and "pos=" in r.getMessage()]
+    assert len(states) == len(frames)
+    folder = tmp_path / "dbg" / "toy"
+    for f in range(1, len(frames)):
+        for view, shape in (("crop", (96, 160, 3)), ("target_scores", None), ("probability", (96, 160, 3)),
+                            ("memory", None)):
+            path = folder / f"{f:05d}_{view}.png"
+            assert path.is_file(), path
+            if shape is not None:
+                from ltr.data.image_io import read_image
+                assert read_image(path).shape == shape
+    assert not list(folder.glob("00000_*.png"))              # views of tracked frames only
+
+    quiet = LWL(small_params(small_lwl(1), debug=1, debug_dir=str(tmp_path / "quiet")))
+    quiet.initialize(frames[0], {"init_mask": (labels[0] == 1).astype(np.uint8), "init_bbox": BOX1})
+    quiet.track(frames[1])
+    assert not (tmp_path / "quiet").exists()                 # level 1: log lines only

@@ -13,8 +13,8 @@ def lwl_parameters(network: str, **overrides) -> TrackerParams:
     The checkpoint can be replaced without editing files by the environment variable ``B2M_LWL_NETWORK``.
     """
     params = TrackerParams(
-        debug=0,
-        visualization=False,
+        debug=0,                                 # 1: log each frame's state; 2: also debug images (debug_dir)
+        debug_dir=None,                          # folder of the debug images (None: ./pytracking_debug)
         use_gpu=True,
         image_sample_size=(30 * 16, 52 * 16),    # (H, W) of the search-area crop
         search_area_scale=5.0,

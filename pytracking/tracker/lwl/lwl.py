@@ -40,6 +40,7 @@ from pytracking.libs.sample_memory import SampleMemory
 from pytracking.libs.segmentation import (extreme_point_box, paste_scores, soft_aggregate, state_to_box,
                                           var_target_state)
 from pytracking.tracker.base.basetracker import BaseTracker
+from pytracking.utils.debug_views import DebugViews, bar_chart
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class LWL(BaseTracker):
         self.net = self.params.net
         self.device = self.net.device
         self.object_id = info.get("object_ids", [None])[0]
+        self.debug = DebugViews(self.params, logger, info.get("sequence_name"), self.object_id)
         im = numpy_to_torch(image)
 
         init_mask, init_logits, generated = self._initial_mask(image, im, info)
@@ -110,6 +112,8 @@ class LWL(BaseTracker):
         if self.params.get("output_box_mode", "var") == "extreme" and generated:
             out["target_bbox"] = extreme_point_box(out.get("segmentation", (prob > 0.5).cpu().numpy()),
                                                    previous=state)
+        self.debug.state(0, pos=self.pos, size=self.target_sz, scale=float(self.target_scale),
+                         mask_area=float(init_mask.sum()), generated=generated)
         self._last_output = out
         return out
 
@@ -239,7 +243,7 @@ class LWL(BaseTracker):
         with torch.no_grad():
             backbone_feat = self.net.extract_backbone(patches)
             test_x = self.get_target_model_features(backbone_feat)
-            scores, _ = self.net.segment_target(self.target_filter, test_x, backbone_feat)
+            scores, target_scores = self.net.segment_target(self.target_filter, test_x, backbone_feat)
         self.crop_scores = scores
         sample_pos, sample_scale = self.get_sample_location(self.sample_coords)
         scores_im = paste_scores(scores, image.shape[:2], sample_scale.item(), sample_pos)
@@ -254,8 +258,24 @@ class LWL(BaseTracker):
         self.prev_pos = self.sample_pos_arg
         self.prev_scale = self.target_scale
         self.prev_test_x = test_x
+        self._debug_frame(patches, target_scores, scores, prob_im)
         self._last_output = out
         return out
+
+    def _debug_frame(self, patches: torch.Tensor, target_scores: torch.Tensor, scores: torch.Tensor,
+                     prob_im: torch.Tensor) -> None:
+        """``debug`` >= 1: the frame's state in the log; >= 2: search crop, target-model score map (norm over the
+        target model's channels), decoded probability of the crop and the memory weights as images."""
+        f = self.frame_num - 1
+        weights = self.memory.stored()[2] if self.params.get("update_target_model", True) else torch.ones(1)
+        self.debug.state(f, pos=self.pos, size=self.target_sz, scale=float(self.target_scale),
+                         mass=float(prob_im.sum()), samples=int(weights.numel()))
+        if self.debug.level >= 2:
+            crop = patches[0].permute(1, 2, 0).clamp(0, 255).round().to(torch.uint8).cpu().numpy()
+            self.debug.image(f, "crop", crop)
+            self.debug.map(f, "target_scores", target_scores.reshape(-1, *target_scores.shape[-2:]).norm(dim=0))
+            self.debug.map(f, "probability", torch.sigmoid(scores[0, 0]))
+            self.debug.image(f, "memory", bar_chart(weights.cpu().tolist()))
 
     # ------------------------------------------------------------------------------------------------ helpers
     def get_target_model_features(self, backbone_feat) -> torch.Tensor:
