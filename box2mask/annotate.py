@@ -39,6 +39,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
+from box2mask.overlays import write_mask_overlay
 from box2mask.predictor import Box2MaskPredictor, MaskMethod
 from box2mask.run_config import record_settings
 from ltr.admin.fileio import atomic_write_text, try_lock
@@ -194,11 +195,30 @@ def annotate_sequence(predictor: Box2MaskPredictor, job: AnnotationJob, out: Pat
     return written
 
 
+def overlay_path(out: Path, name: str) -> Path:
+    """``<out>/overlays/<sequence>.mp4`` (outside the sequence's mask folder)."""
+    return out / "overlays" / f"{name}.mp4"
+
+
+def write_sequence_overlay(job: AnnotationJob, out: Path, every: int) -> Path:
+    """Overlay video + contact sheet of one annotated sequence (masks read back from its folder)."""
+    video = overlay_path(out, job.name)
+    targets = set(job.targets)
+    masks = [out / job.name / f"{f.stem}.png" if t in targets else None for t, f in enumerate(job.frames)]
+    write_mask_overlay(job.frames, masks, job.boxes, job.valid, video, video.with_suffix(".png"), every=every)
+    return video
+
+
 def annotate_dataset(method: MaskMethod, dataset: str, root: Path, out: Path, split: Optional[str] = None,
                      sequences: Optional[Iterable[str]] = None, shard_index: int = 0, shard_count: int = 1,
                      overwrite: bool = False, config: Optional[dict] = None, force: bool = False,
-                     progress: bool = True, lasot_step: int = 5, lasot_max_frames: int = 200) -> AnnotateSummary:
-    """Annotate (a shard of) a dataset; failures of single sequences are logged and reported, not fatal."""
+                     progress: bool = True, lasot_step: int = 5, lasot_max_frames: int = 200,
+                     overlay_every: Optional[int] = None) -> AnnotateSummary:
+    """Annotate (a shard of) a dataset; failures of single sequences are logged and reported, not fatal.
+
+    ``overlay_every``: also write ``<out>/overlays/<sequence>.mp4`` (every N-th frame of the sequence, masks of the
+    annotated frames tinted, boxes drawn) and ``<sequence>.png`` (contact sheet) for every sequence of the shard that
+    is done and has none yet."""
     out = Path(out)
     names, make_job = dataset_jobs(dataset, Path(root), split, lasot_step, lasot_max_frames)
     if sequences is not None:
@@ -220,6 +240,8 @@ def annotate_dataset(method: MaskMethod, dataset: str, root: Path, out: Path, sp
             done = out / name / ".done"
             if done.is_file() and not overwrite:
                 summary.skipped.append(name)
+                if overlay_every and not overlay_path(out, name).is_file():
+                    write_sequence_overlay(make_job(name), out, overlay_every)
                 continue
             with try_lock(_lock_path(out, name)) as acquired:
                 if not acquired:  # another process is annotating it
@@ -234,6 +256,8 @@ def annotate_dataset(method: MaskMethod, dataset: str, root: Path, out: Path, sp
                     bar.total = (bar.total or 0) + len(job.targets)
                     summary.frames_written += annotate_sequence(predictor, job, out, overwrite, bar)
                     summary.done.append(name)
+                    if overlay_every:
+                        write_sequence_overlay(job, out, overlay_every)
                 except (OSError, ValueError, KeyError, RuntimeError) as e:
                     logger.error("Sequence %s failed: %s", name, e)
                     summary.failed[name] = f"{type(e).__name__}: {e}"

@@ -42,6 +42,10 @@ def register(sub) -> None:
     p.add_argument("--lasot-max-frames", type=int, default=200)
     p.add_argument("--overwrite", action="store_true", help="recompute existing masks")
     p.add_argument("--force", action="store_true", help="continue in a folder annotated with other settings")
+    p.add_argument("--overlay", action="store_true",
+                   help="also write <out>/overlays/<sequence>.mp4 and .png (masks tinted, boxes drawn) per sequence")
+    p.add_argument("--overlay-every", type=int, default=1, metavar="N",
+                   help="overlay every N-th frame of a sequence (long sequences)")
     p.add_argument("--no-progress", action="store_true")
     add_method_arguments(p, default_method="stanet")
     p.set_defaults(func=run)
@@ -67,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     summary = annotate_dataset(method, args.dataset, args.root, args.out, split=args.split, sequences=args.sequences,
                                shard_index=index, shard_count=count, overwrite=args.overwrite, config=config,
                                force=args.force, progress=not args.no_progress, lasot_step=args.lasot_step,
-                               lasot_max_frames=args.lasot_max_frames)
+                               lasot_max_frames=args.lasot_max_frames,
+                               overlay_every=max(1, args.overlay_every) if args.overlay else None)
     fps = summary.frames_written / summary.seconds if summary.seconds > 0 else 0.0
     busy = f"; {len(summary.busy)} left to another process" if summary.busy else ""
     sys.stdout.write(f"annotated {len(summary.done)} sequence(s), {summary.frames_written} new mask(s) "

@@ -8,7 +8,7 @@ Frames: the folder's images in natural order (``2.jpg`` before ``10.jpg``; see `
 two files for one frame or mixed image types are an error. Box file: one ``x,y,w,h`` per line (commas, semicolons,
 tabs or spaces); a ``nan`` line marks the object absent there, as does ``--absent`` (one 0/1 per line); absent frames
 get an empty mask. Writes one indexed PNG (DAVIS palette, object = 1) per frame, named like the frame (``00012.jpg``
--> ``00012.png``), atomically. The settings are recorded in ``<out>/predict_config.json``: a re-run with the same
+-> ``00012.png``), atomically; ``--overlay`` adds ``<out>/overlay/overlay.mp4`` and ``sheet.png``. The settings are recorded in ``<out>/predict_config.json``: a re-run with the same
 settings skips frames whose PNG exists (resume); other settings (method, options, box file) are refused unless
 ``--overwrite``, which recomputes every frame.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from box2mask.boxfile import read_box_file, read_flag_file
 from box2mask.commands.method_args import add_method_arguments, method_config, method_from_args
+from box2mask.overlays import write_mask_overlay
 from box2mask.predictor import Box2MaskPredictor
 from box2mask.run_config import record_settings
 from box2mask.video import BoxError, VideoFrames
@@ -45,6 +46,9 @@ def register(subparsers) -> None:
                         "absent with a warning (skip, default) or stop with an error")
     p.add_argument("--overwrite", action="store_true",
                    help="recompute every frame (also when --out holds masks of other settings)")
+    p.add_argument("--overlay", action="store_true",
+                   help="also write <out>/overlay/overlay.mp4 (masks tinted, boxes drawn) and a contact sheet")
+    p.add_argument("--overlay-every", type=int, default=1, metavar="N", help="overlay every N-th frame (long videos)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -68,14 +72,21 @@ def run(args: argparse.Namespace) -> int:
                     absent_sha1=_digest(args.absent) if args.absent else None)
     record_settings(out / CONFIG_FILE, settings, replace=args.overwrite,
                     how_to_replace="--overwrite to recompute every mask with the new settings")
+    if args.overlay_every < 1:
+        raise ValueError(f"--overlay-every must be >= 1, got {args.overlay_every}")
     targets = [i for i in range(len(video))
                if args.overwrite or not (out / f"{video.frame_name(i)}.png").is_file()]
     if not targets:
         logger.info("All %d masks already exist in %s (use --overwrite to recompute)", len(video), out)
-        return 0
-    logger.info("%s: %d of %d frames to do", video.name, len(targets), len(video))
-    predictor = Box2MaskPredictor(method_from_args(args))
-    for index, mask in predictor.propagate(video, boxes, absent=absent, targets=targets, seq_name=video.name,
-                                           progress=not args.quiet, on_bad_box=args.on_bad_box):
-        write_indexed_png(out / f"{video.frame_name(index)}.png", mask)
+    else:
+        logger.info("%s: %d of %d frames to do", video.name, len(targets), len(video))
+        predictor = Box2MaskPredictor(method_from_args(args))
+        for index, mask in predictor.propagate(video, boxes, absent=absent, targets=targets, seq_name=video.name,
+                                               progress=not args.quiet, on_bad_box=args.on_bad_box):
+            write_indexed_png(out / f"{video.frame_name(index)}.png", mask)
+    if args.overlay:
+        written = write_mask_overlay(video.paths, [out / f"{video.frame_name(i)}.png" for i in range(len(video))],
+                                     boxes, ~absent, out / "overlay" / "overlay.mp4", out / "overlay" / "sheet.png",
+                                     every=args.overlay_every)
+        logger.info("Overlay: %s", ", ".join(str(p) for p in written.values()))
     return 0
