@@ -4,7 +4,8 @@ Names: ``'grabcut'`` (default; single-frame OpenCV GrabCut on a 1.5x crop of the
 ``'classic'`` (multi-frame, no learned weights: helps where a frame is ambiguous, e.g. a look-alike inside the box,
 but not on average on real video -- docs/benchmarks.md), ``'box'`` (the filled box) and ``'stanet'`` (the learned
 network; needs ``checkpoint=...``; built by ``box2mask.stanet_method.build_stanet_method``, imported only when asked
-for). Options are passed to the
+for) and ``'sam2'`` (SAM 2.1's video model with every frame's box as a prompt; needs the optional ``sam2`` package and
+``checkpoint=...``, ``config=...``; ``box2mask.sam2_method.build_sam2_method``). Options are passed to the
 method's constructor; an option the method does not take raises ``TypeError`` naming it.
 Common option names: ``num_frames`` (T), ``interval`` (delta), ``iterations``, ``sample_scale``.
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from box2mask.predictor import MaskMethod
 
-__all__ = ["build_method", "METHODS", "DEFAULT_METHOD", "UnknownMethodError"]
+__all__ = ["build_method", "method_parameters", "METHODS", "DEFAULT_METHOD", "UnknownMethodError"]
 
 #: The no-weights default: crop GrabCut. The multi-frame 'classic' method beat it by +1.2 J on the 5 dev sequences
 #: but lost on 13 of 20 other real DAVIS sequences (-2.2 J on average), so it is an option, not the default.
@@ -28,6 +29,7 @@ METHODS: Dict[str, Tuple[str, str]] = {
     "grabcut": ("box2mask.classic.baselines", "GrabCutMethod"),
     "box": ("box2mask.classic.baselines", "FilledBoxMethod"),
     "stanet": ("box2mask.stanet_method", "build_stanet_method"),
+    "sam2": ("box2mask.sam2_method", "build_sam2_method"),
 }
 
 
@@ -47,6 +49,17 @@ def _factory(name: str) -> Callable[..., MaskMethod]:
     return getattr(module, attr)
 
 
+def method_parameters(name: str) -> Optional[FrozenSet[str]]:
+    """The option names method ``name`` accepts (None: any, its factory takes ``**options``)."""
+    key = name.lower()
+    if key not in METHODS:
+        raise UnknownMethodError(f"Unknown box2mask method '{name}'; choose one of {sorted(METHODS)}")
+    params = inspect.signature(_factory(key)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return frozenset(p for p in params if p != "self")
+
+
 def build_method(name: str = DEFAULT_METHOD, **options) -> MaskMethod:
     """Build the method ``name`` with ``options`` (options set to ``None`` are dropped, so CLI defaults apply)."""
     key = name.lower()
@@ -56,6 +69,9 @@ def build_method(name: str = DEFAULT_METHOD, **options) -> MaskMethod:
     if key == "stanet" and not options.get("checkpoint"):
         raise ValueError("Method 'stanet' needs a network checkpoint: build_method('stanet', checkpoint=PATH) "
                          "(command line: --checkpoint PATH)")
+    if key == "sam2" and not options.get("checkpoint"):
+        raise ValueError("Method 'sam2' needs a SAM 2 checkpoint: build_method('sam2', checkpoint=PATH, "
+                         "config='sam2.1_hiera_t') (command line: --checkpoint sam2.1_hiera_tiny.pt)")
     factory = _factory(key)
     params = inspect.signature(factory).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):

@@ -5,9 +5,12 @@ Examples::
     box2mask evaluate --data /data/DAVIS --out results/classic
     box2mask evaluate --data /data/DAVIS --method grabcut --sequences dog,hockey --out results/grabcut
     box2mask evaluate --data /data/DAVIS --ablation --num-frames 1,3,5 --interval 5,15 --out results/ablation
+    box2mask evaluate --data /data/DAVIS --methods classic,grabcut,stanet,sam2 \
+        --checkpoint stanet=sta.pth.tar,sam2=sam2.1_hiera_tiny.pt --out results/methods
 
 Writes ``results.csv`` (one row per sequence and object, then the mean) and ``results.png`` (bar plot), or
-``ablation.csv`` / ``ablation.png`` with ``--ablation``, plus ``settings.json``. Finished sequences are kept under
+``ablation.csv`` / ``ablation.png`` with ``--ablation``, ``methods.csv`` / ``methods.png`` (J, F and seconds per frame
+of each method) with ``--methods``, plus ``settings.json``. Finished sequences are kept under
 ``<out>/per_sequence`` so an interrupted run resumes; a different setting in the same ``--out`` is refused.
 """
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from box2mask.commands.method_args import add_sam2_arguments, sam2_options
 from box2mask.evaluation import evaluate_dataset, run_ablation, save_table, summarize, with_mean_row
 from box2mask.methods import DEFAULT_METHOD, METHODS, build_method
 from box2mask.run_config import record_settings
@@ -36,8 +40,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     """``--method``, ``--checkpoint`` and the common method options, as strings that may hold comma-separated lists
     for ``--ablation`` (the other commands use :mod:`box2mask.commands.method_args`, which types them)."""
     parser.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
-                        help=f"box-to-mask method (default: {DEFAULT_METHOD}; 'stanet' needs --checkpoint)")
-    parser.add_argument("--checkpoint", help="network checkpoint for --method stanet")
+                        help=f"box-to-mask method (default: {DEFAULT_METHOD}; 'stanet' and 'sam2' need --checkpoint)")
+    parser.add_argument("--methods", help="several methods in one table and plot, comma-separated (e.g. "
+                        "classic,grabcut,stanet,sam2; replaces --method)")
+    parser.add_argument("--checkpoint", help="checkpoint for --method stanet or sam2; with --methods: "
+                        "METHOD=PATH items, e.g. stanet=sta.pth.tar,sam2=sam2.1_hiera_tiny.pt")
     suffix = " (comma-separated list with --ablation)"
     parser.add_argument("--num-frames", help="T, frames per window" + suffix)
     parser.add_argument("--interval", help="delta, spacing of the window frames" + suffix)
@@ -48,6 +55,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-refine", action="store_true", help="stanet: first-pass masks (no refinement pass)")
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
                         help="stanet: network input size (default 480 832; small networks use their training size)")
+    add_sam2_arguments(parser)
 
 
 def sweep_options(args: argparse.Namespace, allow_lists: bool = False) -> Dict[str, list]:
@@ -72,6 +80,8 @@ def method_builder(args: argparse.Namespace) -> Callable:
     extra = {"checkpoint": args.checkpoint} if args.checkpoint else {}
     if args.method == "stanet":
         extra.update(stanet_extras(args))
+    if args.method == "sam2":
+        extra.update(sam2_options(args))
     return lambda **options: build_method(args.method, **extra, **options)
 
 
@@ -112,6 +122,10 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     sequences: Optional[List[str]] = [s for s in args.sequences.split(",") if s] if args.sequences else None
     options = sweep_options(args, allow_lists=args.ablation)
+    if args.methods:
+        from box2mask.commands.compare import run_methods
+
+        return run_methods(args, {k: v[0] for k, v in options.items()}, stanet_extras(args))
     settings = {"data": str(Path(args.data).resolve()), "method": args.method, "checkpoint": args.checkpoint,
                 "device": args.device, "stanet": {k: list(v) if isinstance(v, tuple) else v
                                                     for k, v in stanet_extras(args).items() if k != "device"}
@@ -119,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
                 "options": options, "frame_step": args.frame_step, "sequences": sequences,
                 "mask_threshold": args.mask_threshold,
                 "ablation": bool(args.ablation)}
+    if args.method == "sam2":  # the sam2 options that decide the masks
+        settings["sam2"] = {k: v for k, v in sam2_options(args).items()
+                            if k not in ("checkpoint", "device", "amp", "offload_memory")}
     record_settings(out / "settings.json", settings)
     build = method_builder(args)
     if args.ablation:
