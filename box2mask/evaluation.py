@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from box2mask.video import VideoFrames
 from ltr.admin.fileio import atomic_path, atomic_write_text
 from ltr.data.image_io import read_mask
 from pytracking.analysis.vos_metrics import sequence_scores
+
+if TYPE_CHECKING:
+    from box2mask.gallery import FailureGallery
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +162,13 @@ def evaluate_sequence(method: MaskMethod, seq: DavisSequence, frame_step: int = 
     return table, merged
 
 
+def add_to_gallery(gallery: "FailureGallery", seq: DavisSequence, merged: Dict[int, np.ndarray]) -> None:
+    """Offer the scored frames of ``seq`` (predicted label maps ``merged``) to a failure gallery."""
+    per_object = {obj: object_boxes(seq.labels, obj) for obj in seq.object_ids}
+    boxes = {t: {obj: (None if absent[t] else b[t]) for obj, (b, absent) in per_object.items()} for t in merged}
+    gallery.add(seq.name, seq.video, {t: seq.labels[t] for t in merged}, merged, boxes)
+
+
 def summarize(table: pd.DataFrame) -> Dict[str, float]:
     """Means of the score columns over all (sequence, object) rows (the DAVIS-2017 global average)."""
     return {c: float(table[c].mean()) for c in SCORE_COLUMNS}
@@ -166,13 +176,16 @@ def summarize(table: pd.DataFrame) -> Dict[str, float]:
 
 def evaluate_dataset(root: PathLike, method: MaskMethod, sequences: Optional[Sequence[str]] = None,
                      frame_step: int = 1, progress: bool = True, results_dir: Optional[PathLike] = None,
-                     mask_threshold: Optional[float] = None) -> pd.DataFrame:
+                     mask_threshold: Optional[float] = None, gallery: Optional["FailureGallery"] = None
+                     ) -> pd.DataFrame:
     """Evaluate ``method`` on the sequences of ``root``; one row per (sequence, object) plus a ``seconds`` column
     (prediction time of the sequence, all objects).
 
     With ``results_dir`` every finished sequence's rows are written to ``results_dir/<seq>.csv`` (atomically) and
     sequences whose file already exists are read back instead of recomputed, so an interrupted run resumes. The
     caller must use a separate folder per method and setting. ``mask_threshold``: see :func:`load_sequence`.
+    ``gallery`` (:class:`box2mask.gallery.FailureGallery`) collects the worst frames of the sequences computed in
+    this call (sequences read back from ``results_dir`` have no predictions to show).
     """
     names = list_sequences(root, sequences)
     tables = []
@@ -184,8 +197,10 @@ def evaluate_dataset(root: PathLike, method: MaskMethod, sequences: Optional[Seq
         else:
             seq = load_sequence(root, name, mask_threshold=mask_threshold)
             start = time.perf_counter()
-            table, _ = evaluate_sequence(method, seq, frame_step=frame_step)
+            table, merged = evaluate_sequence(method, seq, frame_step=frame_step)
             table["seconds"] = time.perf_counter() - start
+            if gallery is not None:
+                add_to_gallery(gallery, seq, merged)
             logger.info("%s: J %.3f F %.3f (%.1f s)", name, table["J_mean"].mean(), table["F_mean"].mean(),
                         table["seconds"].iloc[0])
             if done is not None:
