@@ -172,9 +172,9 @@ def stanet_rows(cfg: Config, setting: str, checkpoint: Path, main: bool) -> List
     out = []
     for t in cfg.num_frames_list:
         for refine in (False, True):
+            name = "refined" if refine else "first pass"
             out.append(Row(f"{prefix}stanet_T{t}_{'refined' if refine else 'first'}", "stanet",
-                           dict(stanet, num_frames=t, refine=refine), f"STANet, {'refined' if refine else 'first pass'}",
-                           t, refine, setting))
+                           dict(stanet, num_frames=t, refine=refine), f"STANet, {name}", t, refine, setting))
     return out
 
 

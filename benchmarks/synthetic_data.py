@@ -22,6 +22,7 @@ logger = logging.getLogger("synthetic_ablation")
 
 AMBIGUOUS_FRACTION = 0.05  # distractor pixels inside the target's box, relative to the target's area
 FACT_KEYS = ("ambiguous", "intruded", "twins", "J_box", "J_blind", "J_fit", "J_random")
+FACTS_VERSION = 2  # bump when frame_facts changes: reused manifests get their facts recomputed
 
 
 def videos(cfg: Config, split: str) -> List[SyntheticVideo]:
@@ -109,9 +110,10 @@ def prepare_split(cfg: Config, split: str) -> Dict:
         if digest_of(vids) != manifest["sha256"]:
             raise SystemExit(f"error: box2mask.synthetic now generates other videos than those in {root} (the "
                              "generator changed since they were written); use a new --workspace")
-        if any(set(FACT_KEYS) - set(f) for f in manifest["facts"].values()):  # written by an older version
+        if manifest.get("facts_version") != FACTS_VERSION:  # written by an older version
             manifest["facts"] = {v.name: frame_facts(v, cfg.generator) for v in vids}
             manifest["target_in_front"] = sum(bool(v.info.get("target_in_front")) for v in vids)
+            manifest["facts_version"] = FACTS_VERSION
             atomic_write_text(manifest_path, json.dumps(manifest) + "\n")
         logger.info("data/%s: reusing %d videos", split, manifest["count"])
         return manifest
@@ -121,6 +123,7 @@ def prepare_split(cfg: Config, split: str) -> Dict:
     manifest = dict(wanted, sha256=digest_of(vids), names=[v.name for v in vids],
                     facts={v.name: frame_facts(v, cfg.generator) for v in vids},
                     target_in_front=sum(bool(v.info.get("target_in_front")) for v in vids),
+                    facts_version=FACTS_VERSION,
                     seconds=time.perf_counter() - start)
     atomic_write_text(manifest_path, json.dumps(manifest) + "\n")  # written last: marks the split as done
     logger.info("data/%s: %d videos in %.1f s", split, len(vids), manifest["seconds"])

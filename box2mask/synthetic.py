@@ -281,11 +281,12 @@ def make_ambiguous_video(seed: int, name: Optional[str] = None, size: Tuple[int,
     side x0.8-1.25) and draw a bent-bar shape (:func:`_stroke_shape`, ``thickness`` relative to the box), a stripe
     texture (hues evenly spread over the colour circle) and a depth rank independently; then one of them, at random,
     becomes the target and moves (``motion``, ``travel`` as in :func:`make_video`); each distractor's shape is
-    mirrored so that it crosses the target's where both lie on the box (:func:`_least_overlapping_flip`). Each distractor gets its own
-    part of the video: it approaches the target in a random direction at ``speed`` (box sizes per frame), stays
-    exactly on the target's box for ``dwell`` frames (same top-left corner: both touch all four sides of the box),
-    and leaves on the far side. Occlusions follow the depth ranks; should a distractor hide more than half of the
-    target in some frame, the target is drawn in front for the whole video (``info['target_in_front']``).
+    mirrored so that it crosses the target's where both lie on the box (:func:`_least_overlapping_flip`). Each
+    distractor gets its own part of the video: it approaches the target in a random direction at ``speed`` (box
+    sizes per frame), stays exactly on the target's box for ``dwell`` frames (same top-left corner: both touch all
+    four sides of the box), and leaves on the far side. Occlusions follow the depth ranks; should a distractor hide
+    more than half of the target in some frame, the target is drawn in front for the whole video
+    (``info['target_in_front']``).
 
     ``masks`` / ``boxes`` are the target's visible pixels and their tight box; ``info`` records the target's index
     among the objects, the depth order, the dwell frames of every distractor and the hues.
@@ -324,7 +325,8 @@ def make_ambiguous_video(seed: int, name: Optional[str] = None, size: Tuple[int,
         ang = rng.uniform(0, 2 * math.pi)
         step = rng.uniform(*speed) * math.sqrt(ow * oh) * np.array([math.cos(ang), math.sin(ang)])
         frame = np.arange(num_frames)
-        offset = np.where(frame < start, frame - start, np.where(frame >= start + length, frame - start - length + 1, 0))
+        offset = np.where(frame < start, frame - start,
+                          np.where(frame >= start + length, frame - start - length + 1, 0))
         tops[int(k)] = tops[target] + np.round(offset[:, None] * step).astype(int)
         dwells[int(k)] = (start, start + length)
 
@@ -375,22 +377,24 @@ GENERATORS = {"distractor": make_video, "ambiguous": make_ambiguous_video}
 def box_twins(video: SyntheticVideo, tolerance: int = 1, min_cover: float = 0.25,
               max_outside: float = 0.02) -> List[List[int]]:
     """Per frame, the distractors one frame cannot tell from the target (indices into ``distractor_masks``): those
-    whose visible pixels lie inside the target's box (all but ``max_outside`` of them), cover at least ``min_cover``
-    of the target's area there, and reach all four sides of the box (within ``tolerance`` pixels) -- as the target
-    does by definition of its tight box."""
+    whose visible pixels lie inside the target's box grown by ``tolerance`` pixels (all but ``max_outside`` of them),
+    cover at least ``min_cover`` of the target's area, and reach all four sides of the box (within ``tolerance``
+    pixels) -- as the target does by definition of its tight box. (The tolerance covers a twin in front of the
+    target that hides the target's outermost row or column.)"""
     out: List[List[int]] = []
     for i in range(len(video)):
         x, y, w, h = (int(round(v)) for v in video.boxes[i])
         area = int(video.masks[i].sum())
+        x0, y0, x1, y1 = max(x - tolerance, 0), max(y - tolerance, 0), x + w + tolerance, y + h + tolerance
         out.append([])
         for k, d in enumerate(video.distractor_masks[:, i].astype(bool)):
-            inside = d[y:y + h, x:x + w]
-            n_in, n_all = int(inside.sum()), int(d.sum())
-            if n_in == 0 or n_in < min_cover * area or n_all - n_in > max_outside * n_all:
+            near = d[y0:y1, x0:x1]
+            n_near, n_all = int(near.sum()), int(d.sum())
+            if n_near == 0 or n_near < min_cover * area or n_all - n_near > max_outside * n_all:
                 continue
-            rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
-            if rows[0] <= tolerance and cols[0] <= tolerance and rows[-1] >= h - 1 - tolerance \
-                    and cols[-1] >= w - 1 - tolerance:
+            rows, cols = np.flatnonzero(near.any(axis=1)) + y0, np.flatnonzero(near.any(axis=0)) + x0
+            if abs(rows[0] - y) <= tolerance and abs(cols[0] - x) <= tolerance \
+                    and abs(rows[-1] - (y + h - 1)) <= tolerance and abs(cols[-1] - (x + w - 1)) <= tolerance:
                 out[-1].append(k)
     return out
 

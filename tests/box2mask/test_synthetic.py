@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from box2mask.synthetic import make_video, make_videos, write_davis_layout
+from box2mask.synthetic import (SyntheticVideo, box_twins, make_ambiguous_video, make_video, make_videos,
+                                write_davis_layout)
 from ltr.data.image_io import read_image, read_mask
 
 
@@ -97,3 +98,98 @@ def test_write_davis_layout(tmp_path):
                 assert im.mode == "P"
             assert np.array_equal(read_mask(png), v.masks[i])  # object id 1, distractors are background
     assert not list(root.rglob("*.tmp"))
+
+
+def test_original_generator_output_is_unchanged():
+    """Workspaces and reports of the original benchmark identify their data by a digest of the generated arrays:
+    adding the 'ambiguous' generator must not change what make_video draws for a seed (digest of the output before
+    make_ambiguous_video existed)."""
+    import hashlib
+    v = make_video(7, size=(96, 72), num_frames=6, num_distractors=2, distractor_motion="mixed", motion="wobble")
+    digest = hashlib.sha256()
+    for array in (v.frames, v.masks, v.distractor_masks):
+        digest.update(array.tobytes())
+    assert digest.hexdigest() == "f8547e71d9b7f561de542238c3e8b5bf633c15ca9b0eb45535019dd8195374f3"
+
+
+def in_box(mask, box):
+    x, y, w, h = np.asarray(box).astype(int)
+    return int(mask[y:y + h, x:x + w].sum())
+
+
+@pytest.mark.parametrize("motion", ["linear", "wobble", "random_walk"])
+def test_ambiguous_generator_single_frames_are_ambiguous_by_construction(motion):
+    """In every frame the target is visible with its tight box; each distractor lies exactly on the box (touching all
+    four sides, inside it) in some frames -- a twin no single frame can tell from the target -- and is outside the
+    box in others, so the set of objects in the box changes over the video and only the target stays in every frame."""
+    for seed in range(4):
+        v = make_ambiguous_video(seed, size=(120, 90), num_frames=24, num_distractors=2, motion=motion)
+        twins = box_twins(v)
+        assert v.distractor_masks.shape == (2, 24, 90, 120)
+        in_box_sets = set()
+        for i in range(len(v)):
+            assert v.masks[i].any() and list(v.boxes[i]) == tight_box(v.masks[i])
+            assert not (v.distractor_masks[:, i].astype(bool) & v.masks[i].astype(bool)).any()
+            present = frozenset(k for k in range(2) if in_box(v.distractor_masks[k, i], v.boxes[i]) > 0)
+            in_box_sets.add(present)
+            for k in twins[i]:  # a twin: inside the box and spanning it, like the target (to 1 px)
+                d = v.distractor_masks[k, i].astype(bool)
+                assert in_box(d, v.boxes[i] + np.array([-1, -1, 2, 2])) >= 0.98 * d.sum()
+                assert np.abs(np.array(tight_box(d)) - v.boxes[i]).max() <= 2  # each side within 1 px
+        assert len(in_box_sets) >= 2  # the objects in the box change
+        for k in range(2):
+            frames_twin = [i for i in range(len(v)) if k in twins[i]]
+            frames_out = [i for i in range(len(v)) if in_box(v.distractor_masks[k, i], v.boxes[i]) == 0]
+            assert len(frames_twin) >= 2 and len(frames_out) >= 2, (seed, k, frames_twin, frames_out)
+
+
+def test_ambiguous_generator_has_no_single_frame_cue_in_its_bookkeeping():
+    """Which object is the target, and whether it is in front of its twin, vary from video to video; twins cover
+    about as much of the box as the target."""
+    targets, target_in_front_of_twin, ratios = set(), set(), []
+    for seed in range(16):
+        v = make_ambiguous_video(seed, size=(120, 90), num_frames=24, num_distractors=2)
+        targets.add(v.info["target"])
+        order = v.info["depth_order"]
+        others = [k for k in range(3) if k != v.info["target"]]
+        for i, twins in enumerate(box_twins(v)):
+            for k in twins:
+                target_in_front_of_twin.add(order.index(v.info["target"]) > order.index(others[k]))
+                ratios.append(v.distractor_masks[k, i].sum() / v.masks[i].sum())
+    assert targets == {0, 1, 2}
+    assert target_in_front_of_twin == {True, False}
+    assert 0.7 < float(np.median(ratios)) < 1.4
+
+
+def test_ambiguous_generator_is_seeded_and_selectable():
+    a, b = make_ambiguous_video(3, num_frames=20, num_distractors=2), make_ambiguous_video(3, num_frames=20,
+                                                                                           num_distractors=2)
+    assert np.array_equal(a.frames, b.frames) and np.array_equal(a.masks, b.masks)
+    videos = make_videos(2, seed=3, generator="ambiguous", num_frames=20, num_distractors=2)
+    assert np.array_equal(videos[0].frames, a.frames) and videos[0].info["generator"] == "ambiguous"
+    with pytest.raises(ValueError, match="generator"):
+        make_videos(1, generator="nope")
+    with pytest.raises(ValueError, match="too few"):
+        make_ambiguous_video(0, num_frames=10, num_distractors=3)
+
+
+def test_box_twins_by_hand():
+    """A 10x10 target box (a Γ along its top and left sides): a distractor along the bottom and right sides that
+    reaches within 1 px of the other two is a twin; one that stops 2 px short, or sticks out of the box, is not."""
+    n, h, w = 4, 30, 30
+    masks = np.zeros((n, h, w), np.uint8)
+    masks[:, 10, 10:20] = 1
+    masks[:, 10:20, 10] = 1                      # box x 10..19, y 10..19; 19 px
+    d = np.zeros((1, n, h, w), np.uint8)
+    d[0, 0, 19, 11:20] = 1
+    d[0, 0, 11:20, 19] = 1                       # frame 0: reaches x = 11 and y = 11: a twin
+    d[0, 1, 19, 12:20] = 1
+    d[0, 1, 11:20, 19] = 1                       # frame 1: stops at x = 12, 2 px short of the left side
+    d[0, 2, 19, 11:22] = 1
+    d[0, 2, 11:20, 21] = 1                       # frame 2: its right side at x = 21, 2 px out of the box
+    d[0, 3, 19, 11:15] = 1                       # frame 3: a short bar, 4 px (< 25 % of the target's area)
+    boxes = np.array([[10, 10, 10, 10]] * n, dtype=float)
+    video = SyntheticVideo("hand", np.zeros((n, h, w, 3), np.uint8), masks, boxes, d)
+    assert box_twins(video) == [[0], [], [], []]
+    assert box_twins(video, tolerance=2) == [[0], [0], [0], []]
+    assert box_twins(video, tolerance=0) == [[], [], [], []]

@@ -1,6 +1,7 @@
-"""The synthetic distractor benchmark (benchmarks/synthetic_ablation.py) end to end at miniature size: data in the
-DAVIS layout, a few training iterations of the small STANet, the evaluation grid, the report and the plot; reuse of
-finished steps; the per-frame bookkeeping against hand-computed values."""
+"""The synthetic benchmarks (benchmarks/synthetic_ablation.py) end to end at miniature size: data in the DAVIS
+layout, a few training iterations of the small STANet(s), the evaluation grid, the report and the plots; reuse of
+finished steps; the per-frame bookkeeping and the single-frame oracles against hand-computed values; the variant
+where one frame cannot tell the target ('ambiguous' generator) with two networks compared."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import synthetic_ablation as sa
-from benchmarks import synthetic_report
+from benchmarks import synthetic_render
 from box2mask.synthetic import SyntheticVideo
 
 MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "8", "--size", "64", "48", "--iterations", "2",
@@ -38,7 +39,7 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
     summary = sa.main(args)
     ws = tmp_path / "ws"
     keys = ["stanet_T1_first", "stanet_T1_refined", "stanet_T3_first", "stanet_T3_refined", "classic_T1",
-            "classic_default", "grabcut", "box"]
+            "classic_default", "grabcut_crop", "grabcut_frame", "box"]
     assert list(summary["key"]) == keys
     assert summary[["J", "F", "J_ambiguous", "J_clear"]].apply(lambda c: c.between(0, 1)).all().all()
 
@@ -79,8 +80,9 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
     assert (tmp_path / "docs" / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # the decoder-input probe: shares in [0, 1]; with a one-frame window s_t *is* the single-frame aggregation
-    probe = json.loads((ws / "probe.json").read_text())
-    assert probe["checkpoint"] == "synthetic/" + checkpoint.name and probe["windows"] == 2 * 2  # every 5th of 8 frames, 2 videos
+    probe = json.loads((ws / "probe_synthetic.json").read_text())
+    assert probe["checkpoint"].startswith("synthetic/" + checkpoint.name)
+    assert probe["windows"] == 2 * 2  # every 5th of 8 frames, 2 videos
     assert all(0.0 <= probe[k] <= 1.0 for k in ("s_zeroed", "m_zeroed", "s_from_T1"))
     assert "s_t is set to zero: " in doc
     manifest = json.loads((ws / "data" / "test" / "manifest.json").read_text())
@@ -88,8 +90,8 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
 
     # a rerun reuses data, checkpoint and results, and keeps the hand-written notes
     notes = "<!-- notes -->\nMy interpretation.\n<!-- /notes -->"
-    (tmp_path / "docs" / "evidence.md").write_text(doc.replace(synthetic_report._notes(tmp_path / "nowhere.md"), notes))
-    reused = [checkpoint, ws / "data" / "test" / "manifest.json", ws / "probe.json",
+    (tmp_path / "docs" / "evidence.md").write_text(doc.replace(synthetic_render.notes(tmp_path / "nowhere.md"), notes))
+    reused = [checkpoint, ws / "data" / "test" / "manifest.json", ws / "probe_synthetic.json",
               ws / "eval" / "stanet_T3_refined" / "test100001.csv"]
     stamps = {p: p.stat().st_mtime_ns for p in reused}
     again = sa.main(args)
@@ -140,3 +142,76 @@ def test_multiframe_setting_trains_the_multiframe_network(tmp_path):
     assert load_network(checkpoint).single_frame_encoding is False  # what box2mask evaluate rebuilds
     doc = (tmp_path / "docs" / "evidence.md").read_text()
     assert "ltr-train box2mask synthetic_multiframe" in doc and "MultiFrame variant" in doc
+
+
+AMBIGUOUS_MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "20", "--size", "96", "72",
+                  "--iterations", "2", "--iterations-per-epoch", "1", "--batch", "2", "--crop", "48", "32",
+                  "--num-frames-list", "1", "3", "--interval", "3", "--threads", "1", "--distractors", "2",
+                  "--setting", "synthetic_ambiguous", "synthetic_ambiguous_multiframe"]
+
+
+def test_ambiguous_benchmark_miniature(tmp_path):
+    """The benchmark where one frame cannot tell the target: data from the 'ambiguous' generator (its default doc
+    name), single-frame ceilings that follow from the per-frame facts, two trained networks with all their rows, the
+    comparison table, the probe on ambiguous windows and both plots."""
+    doc_path, plot_path = tmp_path / "docs" / "evidence_ambiguous.md", tmp_path / "docs" / "amb_j_vs_t.png"
+    args = ["--workspace", str(tmp_path / "ws"), "--doc", str(doc_path), "--plot", str(plot_path)] + AMBIGUOUS_MINI
+    cfg = sa.parse_args(args)
+    assert cfg.generator == "ambiguous" and cfg.settings == ["synthetic_ambiguous", "synthetic_ambiguous_multiframe"]
+    summary = sa.main(args)
+    stanet = [f"{p}stanet_T{t}_{r}" for p in ("", "synthetic_ambiguous_multiframe/") for t in (1, 3)
+              for r in ("first", "refined")]
+    assert list(summary["key"]) == stanet + ["classic_T1", "classic_default", "grabcut_crop", "grabcut_frame", "box"]
+    assert summary[["J", "J_ambiguous", "J_clear"]].apply(lambda c: c.between(0, 1)).all().all()
+
+    # the test frames: some ambiguous (a twin on the box), some clear; the oracles behave as constructed
+    manifest = json.loads((tmp_path / "ws" / "data" / "test" / "manifest.json").read_text())
+    assert manifest["generator"] == "ambiguous"
+    facts = {k: np.concatenate([manifest["facts"][n][k] for n in manifest["names"]]) for k in
+             ("ambiguous", "twins", "J_fit", "J_random", "J_blind")}
+    amb = facts["ambiguous"].astype(bool)
+    assert amb.any() and (~amb).any()
+    assert np.array_equal(amb, facts["twins"] >= 1)
+    assert np.allclose(facts["J_fit"], 1.0 / (1 + facts["twins"]))  # a twin never shares a pixel with the target
+    assert (facts["J_fit"] >= facts["J_random"] - 1e-12).all()      # (b) >= a random pick among the objects
+    assert (facts["J_fit"][~amb] == 1.0).all() and (facts["J_fit"][amb] <= 0.5).all()
+    assert (facts["J_blind"][amb] < 1.0).all()
+
+    doc = doc_path.read_text()
+    assert doc.startswith("# Evidence: a synthetic benchmark where one frame cannot tell the target")
+    assert "make_ambiguous_video" in doc and "ltr-train box2mask synthetic_ambiguous" in doc
+    b_all, b_amb = facts["J_fit"].mean(), facts["J_fit"][amb].mean()
+    assert f"the best a single frame allows | {100 * b_all:.1f} | {100 * b_amb:.1f} | 100.0 |" in doc
+    main = summary.set_index("key").loc["stanet_T3_refined"]
+    assert f"| STANet, refined | 3 | {100 * main['J']:.1f} | {100 * main['J_ambiguous']:.1f} |" in doc
+    assert "## Networks compared" in doc and "| `synthetic_ambiguous_multiframe` | MultiFrame network" in doc
+    assert "GrabCut, 1.5x crop (box2mask default)" in doc and "ambiguous frames" in doc
+    for name in ("probe_synthetic_ambiguous.json", "probe_synthetic_ambiguous_multiframe.json"):
+        probe = json.loads((tmp_path / "ws" / name).read_text())
+        assert probe["windows_ambiguous"] >= 1 and 0.0 <= probe["s_from_T1_ambiguous"] <= 1.0
+    multiframe = json.loads((tmp_path / "ws" / "probe_synthetic_ambiguous_multiframe.json").read_text())
+    assert multiframe["m_zeroed"] == 0.0  # the MultiFrame decoder never reads m_t
+    for png in (plot_path, tmp_path / "docs" / "amb_training.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_frame_facts_of_a_twin_by_hand():
+    """A twin spanning the target's box (frame 0) makes the frame ambiguous: oracle (b) picks one of two objects
+    (J 1/2), the blind oracle takes both; a distractor sticking out of the box (frame 1) is no twin but still one of
+    the objects in the box for the random pick."""
+    n, h, w = 2, 30, 30
+    masks = np.zeros((n, h, w), np.uint8)
+    masks[:, 10, 10:20] = 1
+    masks[:, 10:20, 10] = 1                    # target: a Γ, 19 px, box x 10..19, y 10..19
+    d = np.zeros((1, n, h, w), np.uint8)
+    d[0, 0, 19, 11:20] = 1
+    d[0, 0, 11:20, 19] = 1                     # frame 0: the mirrored Γ, 17 px, spanning the box: a twin
+    d[0, 1, 19, 11:25] = 1                     # frame 1: a bar from x 11 to 24: 9 px inside, 5 outside
+    boxes = np.array([[10, 10, 10, 10]] * n, dtype=float)
+    video = SyntheticVideo("hand", np.zeros((n, h, w, 3), np.uint8), masks, boxes, d)
+    facts = sa.frame_facts(video, "ambiguous")
+    assert facts["twins"] == [1, 0] and facts["ambiguous"] == [True, False] and facts["intruded"] == [True, True]
+    assert facts["J_fit"] == pytest.approx([0.5, 1.0])
+    assert facts["J_random"] == pytest.approx([0.5, 0.5])
+    assert facts["J_blind"] == pytest.approx([19 / 36, 19 / 28])
+    assert sa.frame_facts(video, "distractor")["ambiguous"] == [True, True]
