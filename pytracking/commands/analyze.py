@@ -86,6 +86,14 @@ def run(args: argparse.Namespace) -> int:
             _write_csv(ev.per_object, out / f"{dataset.name}_per_object.csv", index=False)
             _write_csv(ev.overall, out / f"{dataset.name}_overall.csv")
             sys.stdout.write(f"J&F on {dataset.name} ({len(seqs)} sequences)\n{ev.overall.round(4).to_string()}\n")
+            if not args.no_plots:
+                from pytracking.analysis.plots import plot_per_sequence
+
+                table = ev.per_object.assign(**{"sequence/object": ev.per_object["sequence"].astype(str) + "/"
+                                                + ev.per_object["object"].astype(str)})
+                path = plot_per_sequence(table, "JF_mean", out / f"{dataset.name}_per_sequence.png",
+                                         f"J&F per object on {dataset.name}", label="sequence/object")
+                sys.stdout.write(f"plot: {path}\n")
             return 0
         from pytracking.analysis.evaluate import evaluate_trackers
 
@@ -100,8 +108,13 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_plots:
             from pytracking.analysis.plots import plot_all
 
+            from pytracking.analysis.plots import plot_per_sequence
+
             for path in plot_all(ev.curves, out, dataset.name):
                 sys.stdout.write(f"plot: {path}\n")
+            path = plot_per_sequence(ev.per_sequence, "ao", out / f"{dataset.name}_per_sequence.png",
+                                     f"Average overlap per sequence on {dataset.name}")
+            sys.stdout.write(f"plot: {path}\n")
     except (FileNotFoundError, ValueError, KeyError) as e:
         sys.stderr.write(f"error: {e}\n")
         return 1

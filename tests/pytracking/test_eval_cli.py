@@ -75,6 +75,7 @@ def test_analyze_box_dataset(data, capsys):
     assert table.loc["ConstantTracker_parameters_for_tests", "AO"] < 0.5
     assert len(pd.read_csv(plots / "got10k_val_per_sequence.csv")) == 4
     assert (plots / "got10k_val_success.png").is_file() and (plots / "got10k_val_precision.png").is_file()
+    assert (plots / "got10k_val_per_sequence.png").is_file()
     assert cli("analyze", "--dataset", "got10k_val", "--dataset-root", data / "got", "--results", res, "--out", plots,
                "--trackers", "Missing:param") == 1
     assert "Missing_param: 2 missing" in capsys.readouterr().err
