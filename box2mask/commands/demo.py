@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-import cv2
 import numpy as np
 
 from box2mask.methods import DEFAULT_METHOD, build_method
@@ -23,6 +22,7 @@ from box2mask.predictor import Box2MaskPredictor
 from box2mask.synthetic import SyntheticVideo, make_video
 from ltr.data.image_io import write_image, write_indexed_png
 from pytracking.analysis.vos_metrics import region_similarity
+from pytracking.utils.visualization import draw_overlay
 
 logger = logging.getLogger(__name__)
 
@@ -47,21 +47,11 @@ def demo_video(seed: int = DEMO_SEED, num_frames: int = 30) -> SyntheticVideo:
 
 
 def overlay_strip(video: SyntheticVideo, rows: Dict[str, Dict[int, np.ndarray]], frames: List[int]) -> np.ndarray:
-    """One row per method: the chosen frames with the mask tinted and outlined and the box drawn."""
+    """One row per method: the chosen frames with the mask tinted, the box drawn, method and frame index written."""
     out_rows = []
     for name, masks in rows.items():
-        tiles = []
-        for i in frames:
-            img = video.frames[i].astype(np.float32)
-            m = masks[i].astype(bool)
-            img[m] = 0.5 * img[m] + 0.5 * np.array([255, 60, 60], np.float32)
-            tile = np.clip(img, 0, 255).astype(np.uint8)
-            contours, _ = cv2.findContours(masks[i].astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-            cv2.drawContours(tile, contours, -1, (255, 255, 255), 1)
-            x, y, w, h = video.boxes[i].astype(int)
-            cv2.rectangle(tile, (x, y), (x + w - 1, y + h - 1), (255, 255, 0), 1)
-            cv2.putText(tile, f"{name} #{i}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
-            tiles.append(tile)
+        tiles = [draw_overlay(video.frames[i], masks[i], {"1": video.boxes[i]}, index=i, label=name,
+                              outline=True) for i in frames]
         out_rows.append(np.concatenate(tiles, axis=1))
     return np.concatenate(out_rows, axis=0)
 

@@ -48,10 +48,18 @@ def tint(image: np.ndarray, labels: Optional[np.ndarray], alpha: float = 0.5) ->
 
 def draw_overlay(image: np.ndarray, labels: Optional[np.ndarray] = None,
                  boxes: Optional[Mapping[Union[int, str], Optional[Sequence[float]]]] = None,
-                 index: Optional[int] = None, alpha: float = 0.5, label: str = "") -> np.ndarray:
+                 index: Optional[int] = None, alpha: float = 0.5, label: str = "",
+                 outline: bool = False) -> np.ndarray:
     """One overlay frame: tinted masks, box outlines in the objects' colours (``boxes``: object id -> [x, y, w, h],
-    None / NaN boxes skipped) and ``"#<index> <label>"`` in the top-left corner."""
+    None / NaN boxes skipped) and ``"#<index> <label>"`` in the top-left corner. ``outline`` also draws each mask's
+    contour in white (easier to see on objects of the tint's colour; those pixels are then not tinted)."""
     out = tint(image, labels, alpha)
+    if outline and labels is not None:
+        for obj in np.unique(labels):
+            if obj != 0:
+                contours, _ = cv2.findContours((np.asarray(labels) == obj).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                               cv2.CHAIN_APPROX_NONE)
+                cv2.drawContours(out, contours, -1, (255, 255, 255), 1)
     h, w = out.shape[:2]
     for obj, box in (boxes or {}).items():
         if box is None or not np.all(np.isfinite(np.asarray(box, dtype=np.float64))):
