@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -36,21 +37,22 @@ def random_model(seed: int = 0, image_size: int = IMAGE_SIZE) -> torch.nn.Module
     return build_sam2_model(None, CONFIG, device="cpu", image_size=image_size, random_weights=True)
 
 
-def random_checkpoint(folder: Path, seed: int = 0) -> Path:
-    """An official-format checkpoint (``{"model": state_dict}``) of :func:`random_model`, written once per
-    ``folder`` and named like the official tiny file (so that its config is implied by the name)."""
+def random_checkpoint(folder: Path, model: Optional[torch.nn.Module] = None) -> Path:
+    """An official-format checkpoint (``{"model": state_dict}``) of ``model`` (default: :func:`random_model`),
+    written once per ``folder`` and named like the official tiny file (so that its config is implied by the name)."""
     path = Path(folder) / "sam2.1_hiera_tiny.pt"
     if not path.is_file():
-        model = random_model(seed)
+        model = model if model is not None else random_model()
         tmp = path.with_suffix(".tmp")
         torch.save({"model": model.state_dict()}, tmp)
         tmp.replace(path)
     return path
 
 
-def session_checkpoint(tmp_path_factory) -> Path:
-    """:func:`random_checkpoint` in the session's base temp folder (shared by every module that asks)."""
-    return random_checkpoint(tmp_path_factory.getbasetemp())
+def session_checkpoint(tmp_path_factory, model: Optional[torch.nn.Module] = None) -> Path:
+    """:func:`random_checkpoint` (of the seed-0 random model) in the session's base temp folder, shared by every
+    module that asks."""
+    return random_checkpoint(tmp_path_factory.getbasetemp(), model)
 
 
 def textured_frames(n: int = 4, height: int = 48, width: int = 64, seed: int = 0) -> list:

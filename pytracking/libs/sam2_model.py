@@ -31,7 +31,8 @@ from ltr.admin.loading import CheckpointError, resolve_checkpoint_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["SAM2NotInstalledError", "SAM2_VERSION", "INSTALL_HINT", "OFFICIAL_CHECKPOINTS", "require_sam2",
-           "available_configs", "resolve_config", "build_sam2_model", "load_sam2_weights", "CheckpointError"]
+           "available_configs", "resolve_config", "build_sam2_model", "read_sam2_checkpoint", "load_sam2_weights",
+           "CheckpointError"]
 
 #: The pinned release (setup.py's ``sam2`` extra and scripts/setup_env.sh install this one).
 SAM2_VERSION = "1.1.0"
@@ -129,16 +130,20 @@ def _config_hint(path: Path, config: str) -> str:
                                          if k.startswith("sam2.1"))
 
 
-def load_sam2_weights(model: torch.nn.Module, checkpoint: str, config: str) -> Path:
-    """Load the official-format checkpoint ``checkpoint`` into ``model`` (built from ``config``) after checking
-    that every tensor is there with the model's shape; returns the resolved path."""
+def read_sam2_checkpoint(checkpoint: str) -> Tuple[Path, Dict[str, torch.Tensor]]:
+    """``(resolved path, state dict)`` of an official-format SAM 2 checkpoint (``{"model": state_dict}``)."""
     try:
         path = resolve_checkpoint_path(checkpoint)
     except FileNotFoundError as e:
         detail = str(e).replace("Checkpoint not found: ", "", 1)
         raise FileNotFoundError(f"SAM 2 checkpoint (--checkpoint) not found: {detail}; the official SAM 2.1 files "
                                 f"(sam2.1_hiera_tiny.pt, ...) are linked from github.com/facebookresearch/sam2") from e
-    state = _read_state_dict(path)
+    return path, _read_state_dict(path)
+
+
+def load_sam2_weights(model: torch.nn.Module, state: Dict[str, torch.Tensor], path: Path, config: str) -> None:
+    """Load ``state`` (read from ``path``) into ``model`` (built from ``config``) after checking that every tensor
+    is there with the model's shape."""
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
@@ -153,7 +158,6 @@ def load_sam2_weights(model: torch.nn.Module, checkpoint: str, config: str) -> P
                               f"{', '.join(found)}; {_config_hint(path, config)}")
     model.load_state_dict(state, strict=True)
     logger.info("Loaded SAM 2 weights %s (config %s)", path, config)
-    return path
 
 
 def build_sam2_model(checkpoint: Optional[str], config: Optional[str] = None, device: str = "cpu",
@@ -171,12 +175,14 @@ def build_sam2_model(checkpoint: Optional[str], config: Optional[str] = None, de
     if image_size is not None and (int(image_size) < 64 or int(image_size) % 32):
         raise ValueError(f"SAM 2 image_size (--image-size) must be a multiple of 32 and >= 64, got {image_size}")
     build_sam = require_sam2()
-    short, path = resolve_config(config, checkpoint)
+    short, config_path = resolve_config(config, checkpoint)
+    weights = read_sam2_checkpoint(checkpoint) if checkpoint is not None else None   # file errors before building
     overrides = [f"++model.image_size={int(image_size)}"] if image_size is not None else []
     # the video predictor class with the package's inference settings; the weights are loaded (checked) below
-    model = build_sam.build_sam2_video_predictor(path, ckpt_path=None, device="cpu", hydra_overrides_extra=overrides)
-    if checkpoint is not None:
-        load_sam2_weights(model, checkpoint, short)
+    model = build_sam.build_sam2_video_predictor(config_path, ckpt_path=None, device="cpu",
+                                                 hydra_overrides_extra=overrides)
+    if weights is not None:
+        load_sam2_weights(model, weights[1], weights[0], short)
     else:
         logger.warning("SAM 2 %s with RANDOM weights (tests and speed measurements only)", short)
     model.sam2_config_name = short
