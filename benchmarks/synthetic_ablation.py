@@ -81,9 +81,9 @@ class Config:
     frames: int = 40
     size: Tuple[int, int] = (200, 150)            # (width, height) of the videos
     distractors: int = 3
-    iterations: int = 5000
-    iterations_per_epoch: int = 100
-    batch: int = 4
+    iterations: Optional[int] = None              # training iterations (None: each setting's own)
+    iterations_per_epoch: Optional[int] = None    # (None: each setting's own)
+    batch: Optional[int] = None                   # (None: each setting's own)
     crop: Tuple[int, int] = (128, 96)             # (width, height) network input, training and inference
     num_frames_list: List[int] = field(default_factory=lambda: [1, 3, 5, 7])
     interval: int = 5
@@ -114,15 +114,18 @@ def train(cfg: Config, setting: Optional[str] = None) -> Tuple[Path, Dict]:
     """Train (or resume, or reuse) the small STANet of ``setting`` (default: the main one); returns the final
     checkpoint and the training record (wall time of every session, load, threads, per-epoch statistics)."""
     setting = setting or cfg.setting
+    conf = setting_module(setting).CONFIG
+    iterations = cfg.iterations or conf.iterations
+    per_epoch = cfg.iterations_per_epoch or conf.iterations_per_epoch
+    batch = cfg.batch or conf.batch_size
     ckpt_root = Path(cfg.workspace) / "checkpoints"
-    epochs = -(-cfg.iterations // cfg.iterations_per_epoch)
+    epochs = -(-iterations // per_epoch)
     final = ckpt_root / "box2mask" / setting / f"STANet_ep{epochs:04d}.pth.tar"
     record_path = ckpt_root / ("record.json" if setting == "synthetic" else f"record_{setting}.json")
     record = json.loads(record_path.read_text()) if record_path.is_file() else {"seconds": 0.0, "sessions": []}
-    hparams = dict(iterations=cfg.iterations, iterations_per_epoch=cfg.iterations_per_epoch,
-                   output_size=list(cfg.crop))
+    hparams = dict(iterations=iterations, iterations_per_epoch=per_epoch, output_size=list(cfg.crop))
     if not final.is_file():
-        overrides = dict(device="cpu", num_workers=0, batch_size=cfg.batch, progress_bar=False,
+        overrides = dict(device="cpu", num_workers=0, batch_size=batch, progress_bar=False,
                          use_tensorboard=False, checkpoint_dir=str(ckpt_root), keep_last_checkpoints=2)
         start, load = time.perf_counter(), os.getloadavg()
         previous = os.environ.get("B2M_DAVIS_DIR")
@@ -142,7 +145,7 @@ def train(cfg: Config, setting: Optional[str] = None) -> Tuple[Path, Dict]:
         raise RuntimeError(f"Training finished without writing {final}")
     state = torch.load(final, map_location="cpu", weights_only=True)
     history = state["stats"]["history"]
-    record["hparams"], record["seed"] = hparams, state["settings"].get("seed")
+    record["hparams"], record["seed"], record["batch"] = hparams, state["settings"].get("seed"), batch
     record["last_epoch"] = history[-1]["train"]
     record["first_epoch"] = history[0]["train"] if history[0].get("train") else None
     record["curves"] = [h.get("train", {}) for h in history]
@@ -308,9 +311,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> Config:
     p.add_argument("--frames", type=int, default=d.frames, help="frames per video")
     p.add_argument("--size", type=int, nargs=2, default=list(d.size), metavar=("W", "H"), help="video size")
     p.add_argument("--distractors", type=int, default=d.distractors)
-    p.add_argument("--iterations", type=int, default=d.iterations, help="training iterations")
-    p.add_argument("--iterations-per-epoch", type=int, default=d.iterations_per_epoch)
-    p.add_argument("--batch", type=int, default=d.batch)
+    p.add_argument("--iterations", type=int, default=None, help="training iterations (default: the setting's)")
+    p.add_argument("--iterations-per-epoch", type=int, default=None, help="(default: the setting's)")
+    p.add_argument("--batch", type=int, default=None, help="training batch size (default: the setting's)")
     p.add_argument("--crop", type=int, nargs=2, default=list(d.crop), metavar=("W", "H"), help="network input")
     p.add_argument("--num-frames-list", type=int, nargs="+", default=d.num_frames_list, help="values of T")
     p.add_argument("--interval", type=int, default=d.interval, help="delta between window frames")
