@@ -18,6 +18,11 @@ BENCHMARKS = [
     "got10k==0.1.3",
 ]
 TESTS = ["pytest"]
+# SAM 2 (box2mask method 'sam2', tracker lwl_sam2). Not part of [all]: sam2 is published as source only and must be
+# built without build isolation (an isolated build would download torch again), so scripts/setup_env.sh installs this
+# extra as a separate step: pip install wheel setuptools && SAM2_BUILD_CUDA=0 pip install --no-build-isolation
+# -e ".[sam2]" (SAM2_BUILD_CUDA=0: no CUDA extension, so it installs on CPU-only machines).
+SAM2 = ["sam2==1.1.0"]
 
 setup(
     name="box2mask",
@@ -28,7 +33,7 @@ setup(
     package_data={"ltr": ["data_specs/*.txt", "data_specs/*.json"], "pytracking": ["vot_integration/templates/*"]},
     python_requires=">=3.10",
     install_requires=CORE,
-    extras_require={"benchmarks": BENCHMARKS, "test": TESTS, "all": BENCHMARKS + TESTS},
+    extras_require={"benchmarks": BENCHMARKS, "test": TESTS, "all": BENCHMARKS + TESTS, "sam2": SAM2},
     entry_points={
         "console_scripts": [
             "box2mask=box2mask.cli:main",

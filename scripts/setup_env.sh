@@ -15,6 +15,10 @@ SIG="$(cat setup.py requirements.txt | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$SIG" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -e ".[all]"
+  # The 'sam2' extra (setup.py): source only, built without build isolation (an isolated build would download torch
+  # again) and without its CUDA extension (CPU-only machines); uses the torch installed above.
+  "$VENV/bin/python" -m pip install -q wheel setuptools
+  SAM2_BUILD_CUDA=0 "$VENV/bin/python" -m pip install -q --no-build-isolation -e ".[sam2]"
   echo "$SIG" > "$STAMP"
 fi
 export PATH="$PWD/$VENV/bin:$PATH"
