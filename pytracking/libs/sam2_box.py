@@ -156,8 +156,9 @@ class SAM2BoxSegmenter:
         x0, y0, x1, y1 = box_region([box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy], self.size, self.size)
         inside = torch.zeros_like(high, dtype=torch.bool)
         inside[..., y0:y1, x0:x1] = True
+        limited = high.masked_fill(~inside, NO_OBJECT_SCORE)
         features, pos_enc = self.model._encode_new_memory(
-            current_vision_feats=feats, feat_sizes=sizes, pred_masks_high_res=high.masked_fill(~inside, NO_OBJECT_SCORE),
+            current_vision_feats=feats, feat_sizes=sizes, pred_masks_high_res=limited,
             object_score_logits=out["object_score_logits"], is_mask_from_pts=True)
         if self._pos_enc is None:  # the same for every frame: one copy
             self._pos_enc = [p[:1].clone() for p in pos_enc]
