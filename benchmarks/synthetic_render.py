@@ -128,7 +128,7 @@ def network_line(setting: str, config: Any, cfg: Config, record: Dict) -> str:
             f"{config.lr:g} / {1 / config.lr_gamma:g} at {list(config.lr_milestones)}, training seed "
             f"{record.get('seed')}. Last training epoch: J first pass {fmt(record['last_epoch'].get('J/first'))}, "
             f"refined {fmt(record['last_epoch'].get('J/refined'))} (on training crops); training wall time "
-            f"{record['seconds']:.0f} s.")
+            f"{record['seconds']:.0f} s, CPU time {record.get('cpu_seconds', 0):.0f} s.")
 
 
 def comparison(networks: Dict[str, Dict], summary: pd.DataFrame, tables: Dict[str, pd.DataFrame],
@@ -137,7 +137,7 @@ def comparison(networks: Dict[str, Dict], summary: pd.DataFrame, tables: Dict[st
     the paired gain on ambiguous frames, and the probe on ambiguous windows."""
     by_key = summary.set_index("key")
     main = settings[0]
-    lines = [f"| network | changes | training s | J amb. T=1 first / refined | J amb. T={hi} first / refined | "
+    lines = [f"| network | changes | training s (wall / CPU) | J amb. T=1 first / refined | J amb. T={hi} first / refined | "
              f"T={hi} - T=1, amb., refined (+- SE) | same, first pass | J all T={hi} refined | "
              "probe, amb. windows: s=0 / m=0 / s from T=1 (% flipped) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -151,7 +151,8 @@ def comparison(networks: Dict[str, Dict], summary: pd.DataFrame, tables: Dict[st
             diffs.append(f"{100 * mean:+.1f} +- {100 * se:.1f}")
         p = net["probe"]
         lines.append(
-            f"| `{setting}` | {net['config'].description} | {net['record']['seconds']:.0f} | "
+            f"| `{setting}` | {net['config'].description} | {net['record']['seconds']:.0f} / "
+            f"{net['record'].get('cpu_seconds', 0):.0f} | "
             f"{fmt(by_key.loc[k[(1, False)], 'J_ambiguous'])} / {fmt(by_key.loc[k[(1, True)], 'J_ambiguous'])} | "
             f"{fmt(by_key.loc[k[(hi, False)], 'J_ambiguous'])} / {fmt(by_key.loc[k[(hi, True)], 'J_ambiguous'])} | "
             f"{diffs[0]} | {diffs[1]} | {fmt(by_key.loc[k[(hi, True)], 'J'])} | "
@@ -244,8 +245,9 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], network
         record = networks[setting]["record"]
         sessions = record.get("sessions", [])
         load = ", ".join(f"{s['load_before'][0]:.1f} / {s['load_after'][0]:.1f}" for s in sessions) or "not recorded"
-        lines.append(f"* Training `{setting}`: {record['seconds']:.0f} s wall time in {len(sessions)} session(s); "
-                     f"load average (1 min) before / after each session: {load} (other jobs shared the cores).")
+        lines.append(f"* Training `{setting}`: {record['seconds']:.0f} s wall time, {record.get('cpu_seconds', 0):.0f} s "
+                     f"CPU time of the training process, in {len(sessions)} session(s); load average (1 min) before /"
+                     f" after each session: {load} (other jobs shared the cores).")
     lines += [f"* Wall time: data {timings['data']:.0f} s, evaluation {timings['eval']:.0f} s (sum of the "
               "per-sequence prediction times; reused steps count their original time).", ""]
     return "\n".join(lines)
