@@ -144,10 +144,10 @@ def _decode_rgb(path: PathLike) -> np.ndarray:
         except (OSError, ValueError, SyntaxError) as e:
             raise ImageReadError(f"Truncated or corrupt image file {path} ({e})") from e
         orientation = _orientation(im)
-        if im.mode.startswith("I"):
+        if im.mode.startswith("I"):  # 16-bit greyscale: keep the high byte, as cv2.imread(IMREAD_COLOR)
             arr = np.asarray(im)
             if arr.dtype != np.uint8:
-                arr = (arr.astype(np.int64) >> 8 if arr.max(initial=0) > 255 else arr).clip(0, 255).astype(np.uint8)
+                arr = (arr.astype(np.int64) >> 8).clip(0, 255).astype(np.uint8)
             im = Image.fromarray(arr)
         if orientation != 1:
             im = im.transpose(_TRANSPOSE[orientation])

@@ -130,3 +130,10 @@ def test_training_dataset_names_sequence_and_frame(tmp_path):
     ds.get_frames(0, [0, 1])
     with pytest.raises(ImageReadError, match=r"'GOT-10k_Train_000002', frame 2: Truncated .*00000003.jpg"):
         ds.get_frames(0, [1, 2])
+
+
+def test_16_bit_greyscale_like_cv2(tmp_path):
+    grey = (np.arange(20 * 30).reshape(20, 30) * 97 % 65536).astype(np.uint16)
+    assert cv2.imwrite(str(tmp_path / "g16.png"), grey)
+    reference = cv2.cvtColor(cv2.imread(str(tmp_path / "g16.png")), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(read_image(tmp_path / "g16.png"), reference)

@@ -56,7 +56,7 @@ def test_two_plus_two_epochs_equal_four(tmp_path, workers):
     assert any(not torch.equal(halfway[k], v) for k, v in straight.net.state_dict().items())
 
 
-def test_cli_resume_from_latest_and_from_a_path(tmp_path, caplog):
+def test_cli_resume_from_latest_and_from_a_path(tmp_path, caplog, capsys):
     args = ["examples", "toy", "--device", "cpu", "--workers", "0", "--set", f"checkpoint_dir={tmp_path / 'c'}",
             "--set", f"tensorboard_dir={tmp_path / 't'}", "--set", "progress_bar=False", "--set", "val_interval=0"]
     assert main(args + ["--epochs", "1"]) == 0
@@ -76,8 +76,12 @@ def test_cli_resume_from_latest_and_from_a_path(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert main(args + ["--epochs", "3", "--resume", "--set", "milestones=[1]"]) == 0
     assert "differs from the setting's in ['milestones']" in caplog.text
-    with pytest.raises(FileNotFoundError, match="missing.pth.tar"):
-        main(args + ["--epochs", "3", "--resume", str(tmp_path / "missing.pth.tar")])
+    capsys.readouterr()
+    assert main(args + ["--epochs", "3", "--resume", str(tmp_path / "missing.pth.tar")]) == 1   # one error line
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "missing.pth.tar" in errors[0]
+    with pytest.raises(FileNotFoundError, match="missing.pth.tar"):     # the exception itself with --debug
+        main(args + ["--epochs", "3", "--resume", str(tmp_path / "missing.pth.tar"), "--debug"])
 
 
 def test_cli_rejects_unknown_setting_and_bad_assignment(tmp_path, caplog):
