@@ -143,15 +143,21 @@ def _decode_rgb(path: PathLike) -> np.ndarray:
             im.load()
         except (OSError, ValueError, SyntaxError) as e:
             raise ImageReadError(f"Truncated or corrupt image file {path} ({e})") from e
-        orientation = _orientation(im)
-        if im.mode.startswith("I"):  # 16-bit greyscale: keep the high byte, as cv2.imread(IMREAD_COLOR)
-            arr = np.asarray(im)
-            if arr.dtype != np.uint8:
-                arr = (arr.astype(np.int64) >> 8).clip(0, 255).astype(np.uint8)
-            im = Image.fromarray(arr)
-        if orientation != 1:
-            im = im.transpose(_TRANSPOSE[orientation])
-        rgb = np.asarray(im.convert("RGB") if im.mode != "RGB" else im)
+        return pil_to_rgb(im)
+
+
+def pil_to_rgb(im: Image.Image) -> np.ndarray:
+    """An opened PIL image as :func:`read_image` returns it: RGB uint8 ``(H, W, 3)``, upright (EXIF orientation
+    applied), 16-bit greyscale reduced to its high byte (e.g. for images handed over by a toolkit as PIL images)."""
+    orientation = _orientation(im)
+    if im.mode.startswith("I"):  # 16-bit greyscale: keep the high byte, as cv2.imread(IMREAD_COLOR)
+        arr = np.asarray(im)
+        if arr.dtype != np.uint8:
+            arr = (arr.astype(np.int64) >> 8).clip(0, 255).astype(np.uint8)
+        im = Image.fromarray(arr)
+    if orientation != 1:
+        im = im.transpose(_TRANSPOSE[orientation])
+    rgb = np.asarray(im.convert("RGB") if im.mode != "RGB" else im)
     return np.array(rgb, dtype=np.uint8, copy=True)
 
 

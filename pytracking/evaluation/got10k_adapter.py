@@ -16,16 +16,18 @@ from typing import Any, Dict, Optional
 import numpy as np
 from got10k.trackers import Tracker as Got10kBaseTracker
 
+from ltr.data.image_io import pil_to_rgb as image_pil_to_rgb
 from ltr.dataset.layouts import mask_bbox
 
 from .tracker import Tracker
 
 
 def pil_to_rgb(image: Any) -> np.ndarray:
-    """A PIL image (any mode) as an RGB uint8 ``(H, W, 3)`` array."""
-    if getattr(image, "mode", "RGB") != "RGB":
-        image = image.convert("RGB")
-    return np.asarray(image, dtype=np.uint8)
+    """A PIL image (any mode) as an RGB uint8 ``(H, W, 3)`` array, upright as the project's decoder returns frames
+    (EXIF orientation applied: :func:`ltr.data.image_io.pil_to_rgb`); arrays pass through."""
+    if isinstance(image, np.ndarray):
+        return np.asarray(image, dtype=np.uint8)
+    return image_pil_to_rgb(image)
 
 
 class Got10kToolkitTracker(Got10kBaseTracker):

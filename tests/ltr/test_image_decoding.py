@@ -137,3 +137,11 @@ def test_16_bit_greyscale_like_cv2(tmp_path):
     assert cv2.imwrite(str(tmp_path / "g16.png"), grey)
     reference = cv2.cvtColor(cv2.imread(str(tmp_path / "g16.png")), cv2.COLOR_BGR2RGB)
     np.testing.assert_array_equal(read_image(tmp_path / "g16.png"), reference)
+
+
+def test_pil_images_from_a_toolkit_are_made_upright(tmp_path):
+    from pytracking.evaluation.got10k_adapter import pil_to_rgb
+
+    path = _save(tmp_path / "o6.jpg", _picture(), 6, quality=95)
+    with Image.open(path) as im:                       # what got10k's toolkit hands to a tracker
+        np.testing.assert_array_equal(pil_to_rgb(im.convert("RGB")), read_image(path))
