@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ from box2mask.methods import METHODS, UnknownMethodError
 from box2mask.predictor import MaskMethod
 from box2mask.video import VideoFrames
 from ltr.admin.fileio import atomic_path, atomic_write_text
+
+if TYPE_CHECKING:
+    from box2mask.gallery import FailureGallery
 
 logger = logging.getLogger(__name__)
 
@@ -83,17 +86,19 @@ def _target_frames(root: Path, sequence: str, frame_step: int) -> int:
 def compare_methods(root: PathLike, builders: Dict[str, Callable[[], MaskMethod]],
                     sequences: Optional[Sequence[str]] = None, frame_step: int = 1,
                     results_dir: Optional[PathLike] = None, mask_threshold: Optional[float] = None,
-                    progress: bool = True) -> Tuple[pd.DataFrame, Dict[str, pd.DataFrame]]:
+                    progress: bool = True, galleries: Optional[Dict[str, "FailureGallery"]] = None
+                    ) -> Tuple[pd.DataFrame, Dict[str, pd.DataFrame]]:
     """Evaluate every ``builders[name]()`` on ``root``; returns the comparison (one row per method: mean scores over
     all (sequence, object) rows, total seconds, object masks, seconds per frame) and each method's per-object
-    table."""
+    table. ``galleries[name]`` (optional) collects that method's worst frames."""
     root = Path(root)
     rows, tables = [], {}
     for name, build in builders.items():
         method = build()
         sub = Path(results_dir) / name if results_dir is not None else None
         table = evaluate_dataset(root, method, sequences=sequences, frame_step=frame_step, progress=progress,
-                                 results_dir=sub, mask_threshold=mask_threshold)
+                                 results_dir=sub, mask_threshold=mask_threshold,
+                                 gallery=(galleries or {}).get(name))
         per_sequence = table.groupby("sequence", sort=False).agg(objects=("object", "size"),
                                                                  seconds=("seconds", "first"))
         frames = sum(int(row.objects) * _target_frames(root, str(seq), frame_step)

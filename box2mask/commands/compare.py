@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from box2mask.commands.method_args import sam2_options
 from box2mask.comparison import compare_methods, parse_checkpoints, parse_methods, save_comparison
+from box2mask.gallery import FailureGallery
 from box2mask.methods import build_method, method_parameters
 from box2mask.run_config import record_settings
 
@@ -66,10 +67,18 @@ def run_methods(args: argparse.Namespace, options: Dict[str, Any], stanet_extras
     def builder(name: str) -> Callable:
         return lambda: build_method(name, **per_method[name])
 
+    galleries = {name: FailureGallery(args.gallery) for name in names} if args.gallery > 0 else {}
     table, _ = compare_methods(args.data, {name: builder(name) for name in names}, sequences=sequences,
                                frame_step=args.frame_step, results_dir=out / "per_sequence",
-                               mask_threshold=args.mask_threshold)
+                               mask_threshold=args.mask_threshold, galleries=galleries)
+    written = {name: g.write(out / f"gallery_{name}.png") for name, g in galleries.items()}
     sys.stdout.write(table.to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
-    csv_path, png_path = save_comparison(table, out, title=f"{', '.join(names)} on {Path(args.data).name}")
+    title = f"{', '.join(names)} on {Path(args.data).name}"
+    if any(written.values()):
+        title += " (worst frames: gallery_<method>.png)"
+    csv_path, png_path = save_comparison(table, out, title=title)
     logger.info("Wrote %s and %s", csv_path, png_path)
+    for name, path in written.items():
+        if path is not None:
+            sys.stdout.write(f"{name}: worst frames in {path}\n")
     return 0

@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional
 
 from box2mask.commands.method_args import add_sam2_arguments, sam2_options
 from box2mask.evaluation import evaluate_dataset, run_ablation, save_table, summarize, with_mean_row
+from box2mask.gallery import FailureGallery
 from box2mask.methods import DEFAULT_METHOD, METHODS, build_method
 from box2mask.run_config import record_settings
 
@@ -112,6 +113,9 @@ def register(subparsers) -> None:
                    help="binarise ground-truth masks that are neither 0/255, 0/1 nor palette PNGs (e.g. anti-aliased "
                         "ones) at this grey level (grey >= T is the object); without it such masks are an error")
     p.add_argument("--ablation", action="store_true", help="sweep the comma-separated option lists, one table")
+    p.add_argument("--gallery", type=int, default=12, metavar="N",
+                   help="failure gallery: the N frames with the lowest J (frame + box, ground truth, prediction) in "
+                        "gallery.png (gallery_<method>.png with --methods); 0: none")
     p.add_argument("--out", required=True, help="output folder (tables, plots, per-sequence results)")
     p.set_defaults(func=run)
 
@@ -148,14 +152,19 @@ def run(args: argparse.Namespace) -> int:
         save_table(table, out, "ablation", f"{args.method} ablation", label_cols)
         return 0
     single = {k: v[0] for k, v in options.items()}
+    gallery = FailureGallery(args.gallery) if args.gallery > 0 else None
     table = evaluate_dataset(args.data, build(**single), sequences=sequences, frame_step=args.frame_step,
-                             results_dir=out / "per_sequence", mask_threshold=args.mask_threshold)
+                             results_dir=out / "per_sequence", mask_threshold=args.mask_threshold, gallery=gallery)
     full = with_mean_row(table)
     print(full.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     mean = summarize(table)
     print(f"\n{args.method}: J {mean['J_mean']:.4f}  F {mean['F_mean']:.4f}  J&F {mean['JF_mean']:.4f} "
           f"over {len(table)} object(s) in {table['sequence'].nunique()} sequence(s)")
-    save_table(full, out, "results", f"{args.method}: J {mean['J_mean']:.3f} F {mean['F_mean']:.3f}",
-               ["sequence", "object"])
+    gallery_path = gallery.write(out / "gallery.png") if gallery is not None else None
+    title = f"{args.method}: J {mean['J_mean']:.3f} F {mean['F_mean']:.3f}"
+    if gallery_path is not None:
+        title += " (worst frames: gallery.png)"
+        print(f"worst {len(gallery.entries)} frames: {gallery_path}")
+    save_table(full, out, "results", title, ["sequence", "object"])
     return 0
 

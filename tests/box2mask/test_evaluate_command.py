@@ -11,7 +11,7 @@ from box2mask.methods import build_method
 from box2mask.run_config import SettingsMismatchError
 from box2mask.synthetic import make_video
 from ltr.admin.cli import run_cli
-from ltr.data.image_io import write_image, write_indexed_png
+from ltr.data.image_io import read_image, write_image, write_indexed_png
 
 MODULES = ["box2mask.commands.evaluate"]
 
@@ -83,7 +83,10 @@ def test_davis2016_box_method_matches_hand_computed_j(davis2016, tmp_path, capsy
     assert table.iloc[-1].J_mean == pytest.approx(np.mean(list(expected.values())), abs=1e-4)
     assert (out / "results.png").stat().st_size > 1000
     assert json.loads((out / "settings.json").read_text())["method"] == "box"
-    assert "box: J" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "box: J" in text and "gallery.png" in text
+    gallery = read_image(out / "gallery.png")              # 12 worst of the 12 frames, one row each
+    assert gallery.shape[0] == 12 * 48 and gallery.shape[1] == 3 * 64
     assert not list(root.rglob("*.csv")) and not list(root.rglob("*.tmp"))  # nothing written into the data
 
 
@@ -122,8 +125,8 @@ def test_classic_and_grabcut_run_on_the_fixture(davis2017, tmp_path):
 def test_ablation_table(davis2016, tmp_path):
     root, _ = davis2016
     out = tmp_path / "abl"
-    assert evaluate("--data", root, "--sequences", "bear", "--ablation", "--num-frames", "1,3", "--interval", 2,
-                    "--frame-step", 2, "--out", out) == 0
+    assert evaluate("--data", root, "--sequences", "bear", "--method", "classic", "--ablation", "--num-frames", "1,3",
+                    "--interval", 2, "--frame-step", 2, "--out", out) == 0
     table = pd.read_csv(out / "ablation.csv")
     assert table.num_frames.tolist() == [1, 3] and table.interval.tolist() == [2, 2]
     assert table.J_mean.between(0, 1).all()
