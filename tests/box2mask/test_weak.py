@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from box2mask.cli import main as box2mask_main
 from ltr.admin.environment import env_settings
@@ -13,7 +12,7 @@ from ltr.admin.loading import load_network
 from ltr.data.processing_utils import box_from_mask
 from ltr.data.sampler_lwl import LWLSampler
 from ltr.train_settings import datasets as dataset_table
-from tests.ltr.train_fixtures import use_settings, write_training_data, youtubevos_names
+from tests.ltr.train_fixtures import single_threaded_training_env, write_training_data, youtubevos_names
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +22,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _env(monkeypatch, data):
-    use_settings(monkeypatch, data)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # child processes: no oversubscribed thread pools
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    yield from single_threaded_training_env(monkeypatch, data)
 
 
 def _annotate(*args):

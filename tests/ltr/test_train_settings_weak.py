@@ -2,12 +2,10 @@
 ``box2mask annotate`` is tested in tests/box2mask/test_weak.py)."""
 from __future__ import annotations
 
-
 import pytest
-import torch
 
 from ltr.run_training import run_training
-from tests.ltr.train_fixtures import use_settings, write_training_data, youtubevos_names
+from tests.ltr.train_fixtures import single_threaded_training_env, write_training_data, youtubevos_names
 
 SMALL = {"output_size": [48, 32], "skip_missing_sequences": True}
 
@@ -19,12 +17,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _env(monkeypatch, data):
-    use_settings(monkeypatch, data)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # child processes: no oversubscribed thread pools
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    yield from single_threaded_training_env(monkeypatch, data)
 
 
 def _step(setting, **hparams):

@@ -164,3 +164,14 @@ def use_settings(monkeypatch, paths: Dict[str, Path]) -> None:
     """Point the local settings (environment variables ``B2M_<KEY>``) at ``paths``."""
     for key, value in paths.items():
         monkeypatch.setenv(f"B2M_{key.upper()}", str(value))
+
+
+def single_threaded_training_env(monkeypatch, paths: Dict[str, Path]):
+    """Generator for an autouse fixture: the settings of ``paths``, one torch / OpenMP thread (also in child
+    processes), the previous thread count restored afterwards."""
+    use_settings(monkeypatch, paths)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # child processes: no oversubscribed thread pools
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
