@@ -93,7 +93,7 @@ def plot(summary: pd.DataFrame, path: Path, ceilings: Optional[Dict[str, Tuple[f
 
     from ltr.admin.fileio import atomic_path
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.6), sharey=True)
     stanet = summary[summary["family"] == "stanet"]
     settings = list(dict.fromkeys(stanet["setting"]))
     classic = summary[summary["family"] == "classic"].sort_values("T")
@@ -126,8 +126,10 @@ def plot(summary: pd.DataFrame, path: Path, ceilings: Optional[Dict[str, Tuple[f
     values = np.concatenate([shown.ravel(), np.ravel(list((ceilings or {}).values()))]).astype(float)
     if np.isfinite(values).any():
         axes[0].set_ylim(max(0.0, np.nanmin(values) - 0.02), min(1.0, np.nanmax(values) + 0.02))
-    axes[1].legend(fontsize=6, loc="lower right")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    rows = -(-len(labels) // 3)
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 * rows, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=80)
