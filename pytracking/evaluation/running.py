@@ -234,8 +234,10 @@ _PARAMS_CACHE: Dict[Tuple, Any] = {}
 
 
 def _params_for(tracker: Tracker, overrides: Dict[str, Any], device: Optional[str] = None):
-    """Parameters, built once per process (a network they hold is then loaded once per worker)."""
-    key = (tracker.name, tracker.parameter_name, tracker.tracker_class(), repr(sorted(overrides.items())), device)
+    """Parameters, built once per process (a network they hold is then loaded once per worker). Parameter files
+    read ``B2M_*`` environment variables (checkpoint paths, device), so those are part of the key."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("B2M_")))
+    key = (tracker.name, tracker.parameter_name, tracker.tracker_class(), repr(sorted(overrides.items())), device, env)
     if key not in _PARAMS_CACHE:
         _PARAMS_CACHE[key] = use_device(tracker.get_parameters(**overrides), device)
     return _PARAMS_CACHE[key]

@@ -180,3 +180,16 @@ def test_multi_object_box_from_label_map_when_missing(tmp_path):
     assert run_dataset(ds, tr, opts=opts, progress=False).ok
     boxes = read_result_boxes(results_dir(tr, "davis2017_val", tmp_path / "res") / "one_1.txt")
     np.testing.assert_allclose(boxes, [[2, 2, 8, 8], [5, 3, 8, 8]], atol=1)
+
+
+def test_parameter_cache_follows_the_checkpoint_environment(monkeypatch, tmp_path):
+    from pytracking.evaluation.running import _params_for
+    from pytracking.evaluation.tracker import Tracker
+
+    tracker = Tracker("lwl", "lwl_boxinit")
+    monkeypatch.setenv("B2M_LWL_NETWORK", str(tmp_path / "a.pth"))
+    a = _params_for(tracker, {})
+    assert _params_for(tracker, {}) is a                                  # built once per process ...
+    monkeypatch.setenv("B2M_LWL_NETWORK", str(tmp_path / "b.pth"))
+    b = _params_for(tracker, {})
+    assert b is not a and str(b.net.net_path).endswith("b.pth")           # ... but never a stale checkpoint
