@@ -117,7 +117,8 @@ def main(argv: List[str] = None) -> None:
                f"{platform.machine()}, {torch.get_num_threads()} threads")
     print(f"box2mask STANet vs SAM 2.1 tiny -- {date.today()}, {args.device} ({machine}), {args.frames} frames "
           f"854x480, same boxes, random weights, {args.rounds} round(s) (median)\n")
-    print("| method | input | seconds / frame | frames / s | notes |\n|---|---|---:|---:|---|")
+    print("| method | input | seconds / frame | frames / s | s / frame per round | notes |\n"
+          "|---|---|---:|---:|---|---|")
     for name, method in methods.items():
         sec = statistics.median(seconds[name]) / args.frames
         if name == "stanet":
@@ -128,7 +129,8 @@ def main(argv: List[str] = None) -> None:
             stats = method.stats
             notes = (f"amp={method.segmenter.amp}; retried without memory: {stats['retried_without_memory']}, "
                      f"no object: {stats['no_object']}; masks inside boxes: {checks[name]}")
-        print(f"| {name} | {size} | {sec:.3f} | {1.0 / sec:.3f} | {notes} |")
+        rounds = ", ".join(f"{x / args.frames:.2f}" for x in seconds[name])
+        print(f"| {name} | {size} | {sec:.3f} | {1.0 / sec:.3f} | {rounds} | {notes} |")
 
 
 if __name__ == "__main__":
