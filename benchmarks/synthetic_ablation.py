@@ -152,6 +152,9 @@ def train(cfg: Config, setting: Optional[str] = None) -> Tuple[Path, Dict]:
     record["last_epoch"] = history[-1]["train"]
     record["first_epoch"] = history[0]["train"] if history[0].get("train") else None
     record["curves"] = [h.get("train", {}) for h in history]
+    # the epochs' own timing (samples / samples per second): counts every session, also interrupted ones
+    record["epoch_seconds"] = float(sum(per_epoch * batch / c["Time/samples_per_s"] for c in record["curves"]
+                                        if c.get("Time/samples_per_s")))
     return final, record
 
 

@@ -246,8 +246,9 @@ def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], network
         sessions = record.get("sessions", [])
         load = ", ".join(f"{s['load_before'][0]:.1f} / {s['load_after'][0]:.1f}" for s in sessions) or "not recorded"
         lines.append(f"* Training `{setting}`: {record['seconds']:.0f} s wall time, {record.get('cpu_seconds', 0):.0f} s "
-                     f"CPU time of the training process, in {len(sessions)} session(s); load average (1 min) before /"
-                     f" after each session: {load} (other jobs shared the cores).")
+                     f"CPU time of the training process, in {len(sessions)} session(s) (the epochs' own timing adds "
+                     f"up to {record.get('epoch_seconds', 0):.0f} s); load average (1 min) before / after each "
+                     f"session: {load} (other jobs shared the cores).")
     lines += [f"* Wall time: data {timings['data']:.0f} s, evaluation {timings['eval']:.0f} s (sum of the "
               "per-sequence prediction times; reused steps count their original time).", ""]
     return "\n".join(lines)
