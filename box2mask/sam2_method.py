@@ -8,7 +8,8 @@ Why this design (the engine is :mod:`pytracking.libs.sam2_box`; its docstring ha
 * **Memory of the frames before it** (``memory=True``, default). Each frame is decoded from its box AND SAM 2's
   memory of the earlier frames (their masks and object pointers), which is what tells the target apart from other
   things inside the box -- the same question STANet answers by mining the other frames. ``memory=False`` segments
-  every frame from its box alone (SAM 2 as an image segmenter; several times faster on a CPU).
+  every frame from its box alone (SAM 2 as an image segmenter; ~1.3-1.7x faster on a CPU, where the image encoder
+  dominates).
 * **Forward only, in frame order.** Memory runs over the valid frames from the first one up to the last target
   (``context='all'``, default), so a frame's mask does not depend on which frames are targets: a resumed ``predict``
   or ``annotate`` writes the same masks as an uninterrupted run (the frames before the first missing mask are
@@ -22,9 +23,10 @@ Why this design (the engine is :mod:`pytracking.libs.sam2_box`; its docstring ha
   what SAM 2 can still attend to); ``offload_memory=True`` keeps the bank in CPU memory. CUDA runs use bf16 autocast
   (``amp='auto'``).
 
-Cost: the image encoder runs at 1024x1024 on every processed frame (SAM 2.1 tiny: seconds per frame on a CPU,
-docs/benchmarks.md); ``image_size`` lowers the resolution (faster, coarser; the official weights were trained at
-1024).
+Cost: the image encoder runs at 1024x1024 on every processed frame. SAM 2.1 tiny on an 854x480 video on a 2-core CPU
+(docs/benchmarks.md, ``benchmarks/sam2_speed.py``): ~13 s per frame with memory, ~7 s without, against ~16 s for
+STANet (T=5) in the same run. ``image_size`` lowers the resolution (faster, coarser; the official weights were trained
+at 1024).
 """
 from __future__ import annotations
 

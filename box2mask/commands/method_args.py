@@ -37,7 +37,7 @@ def add_sam2_arguments(g) -> None:
     g.add_argument("--image-size", type=int, default=None, help="sam2: model input resolution (default: the "
                    "config's, 1024, the official training size; smaller is faster and coarser)")
     g.add_argument("--no-memory", action="store_true", help="sam2: every frame from its own box alone (no memory of "
-                   "the earlier frames; several times faster on a CPU)")
+                   "the earlier frames; ~1.5x faster on a CPU)")
     g.add_argument("--offload-memory", action="store_true", help="sam2: keep SAM 2's memory bank in CPU memory")
 
 
