@@ -46,6 +46,7 @@ from ltr.run_training import run_training
 
 from benchmarks.synthetic_data import (AMBIGUOUS_FRACTION, box_region, digest_of, frame_facts, jaccard,  # noqa: F401
                                        prepare_split, videos)
+from benchmarks.synthetic_probe import colour_separation, probe_network
 from benchmarks.synthetic_render import ceilings, render
 from benchmarks.synthetic_report import checks, machine, plot, plot_training
 
@@ -53,6 +54,7 @@ logger = logging.getLogger("synthetic_ablation")
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS_PACKAGE = "ltr.train_settings.box2mask"
+PROBE_VERSION = 2  # bump when the probes change: cached probe files are recomputed
 
 
 def setting_module(name: str) -> Any:
@@ -242,65 +244,17 @@ def summarize_row(row: Row, table: pd.DataFrame, per_frame: pd.DataFrame) -> Dic
             "seconds": float(table.drop_duplicates("sequence")["seconds"].sum())}
 
 
-def probe_paths(cfg: Config, checkpoint: Path, manifest: Dict, num_frames: int = 5, step: int = 5,
-                setting: Optional[str] = None) -> Dict:
-    """Which decoder input the trained first pass relies on. For every ``step``-th frame of the test videos (window
-    of ``num_frames``, the evaluation's delta and learner steps): the fraction of pixels inside the target's box
-    whose first-pass mask flips when the multi-frame encoding s_t is zeroed, when the single-frame encoding m_t is
-    zeroed, and when s_t is aggregated from the target frame alone (T = 1); and mean |s_t| / mean |m_t|. The
-    ``*_ambiguous`` values average over the windows whose target frame is ambiguous only."""
-    from box2mask.evaluation import object_boxes
-    from box2mask.windows import window_frames
-    from ltr.admin.loading import load_network
-    from pytracking.features.preprocessing import numpy_to_torch
-    from pytracking.libs.box_to_mask import crop_around_box, normalise, resolve_input_format
-
-    scale = setting_module(setting or cfg.setting).CONFIG.search_area_factor
-    net = load_network(str(checkpoint)).eval()
-    size, fmt = (cfg.crop[1], cfg.crop[0]), resolve_input_format(net)
-    root = Path(cfg.workspace) / "data" / "test"
-    flips: Dict[str, List[float]] = {"s_zeroed": [], "m_zeroed": [], "s_from_T1": []}
-    ratio, ambiguous = [], []
-    with torch.inference_mode():
-        for name in manifest["names"]:
-            seq = load_sequence(root, name)
-            boxes, _ = object_boxes(seq.labels, 1)
-            n = len(seq.labels)
-            crops = [crop_around_box(numpy_to_torch(seq.video[j]), boxes[j], scale, size) for j in range(n)]
-            feat = net.extract_backbone_features(normalise(torch.cat([c.image for c in crops]), fmt))
-            enc = net.encode_frames(feat, torch.stack([c.box for c in crops]).view(-1, 1, 4), size)
-            for t in range(0, n, step):
-                win = window_frames(t, range(n), num_frames, cfg.interval)
-                k = win.index(t)
-                x, e, w = (enc[key][win] for key in ("x", "e", "w"))
-                m = enc["m"][t:t + 1]
-                s = net.aggregate(x, e, w, num_iter=cfg.learner_iterations)[k:k + 1]
-                s1 = net.aggregate(x[k:k + 1], e[k:k + 1], w[k:k + 1], num_iter=cfg.learner_iterations)
-                f_t = {key: v[t:t + 1] for key, v in feat.items()}
-                y = net.decode(m, s, f_t, size) > 0
-                bx, by, bw, bh = (int(v) for v in crops[t].box.round())
-                inside = (slice(max(by, 0), max(by + bh, 0)), slice(max(bx, 0), max(bx + bw, 0)))
-                for key, (mm, ss) in {"s_zeroed": (m, torch.zeros_like(s)), "m_zeroed": (torch.zeros_like(m), s),
-                                      "s_from_T1": (m, s1)}.items():
-                    other = net.decode(mm, ss, f_t, size) > 0
-                    flips[key].append(float((y != other)[0, 0][inside].float().mean()))
-                ratio.append(float(s.abs().mean() / m.abs().mean().clamp_min(1e-12)))
-                ambiguous.append(bool(manifest["facts"][name]["ambiguous"][t]))
-    amb = np.array(ambiguous, dtype=bool)
-    out = dict({k: float(np.mean(v)) for k, v in flips.items()}, s_over_m=float(np.mean(ratio)),
-               windows=len(ratio), num_frames=num_frames, windows_ambiguous=int(amb.sum()))
-    for k, v in flips.items():
-        out[f"{k}_ambiguous"] = float(np.mean(np.array(v)[amb])) if amb.any() else float("nan")
-    return out
-
-
 def probe(cfg: Config, setting: str, checkpoint: Path, manifest: Dict) -> Dict:
-    """:func:`probe_paths` of one trained network, cached in ``<workspace>/probe_<setting>.json``."""
+    """:func:`synthetic_probe.probe_network` of one trained network (plus, on data with twins, the colour-feature
+    reference :func:`synthetic_probe.colour_separation`), cached in ``<workspace>/probe_<setting>.json``."""
     path = Path(cfg.workspace) / f"probe_{setting}.json"
     cached = json.loads(path.read_text()) if path.is_file() else {}
-    key = f"{setting}/{checkpoint.name}/{manifest['sha256'][:16]}"
+    key = f"{setting}/{checkpoint.name}/{manifest['sha256'][:16]}/v{PROBE_VERSION}"
     if cached.get("checkpoint") != key:
-        cached = dict(probe_paths(cfg, checkpoint, manifest, setting=setting), checkpoint=key)
+        scale = setting_module(setting).CONFIG.search_area_factor
+        vids = videos(cfg, "test")
+        cached = dict(probe_network(cfg, checkpoint, manifest, vids, scale), checkpoint=key)
+        cached.update(colour_separation(cfg, Path(cfg.workspace) / "data" / "test", vids, scale))
         atomic_write_text(path, json.dumps(cached, indent=1) + "\n")
     return cached
 

@@ -139,8 +139,9 @@ def comparison(networks: Dict[str, Dict], summary: pd.DataFrame, tables: Dict[st
     main = settings[0]
     lines = [f"| network | changes | training s (wall / CPU) | J amb. T=1 first / refined | J amb. T={hi} first / refined | "
              f"T={hi} - T=1, amb., refined (+- SE) | same, first pass | J all T={hi} refined | "
-             "probe, amb. windows: s=0 / m=0 / s from T=1 (% flipped) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "probe, amb. windows: s=0 / m=0 / s from T=1 (% flipped) | s_t ranks target above twin, T=1 / "
+             f"T={hi} (%) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for setting in settings:
         net = networks[setting]
         k = {(t, r): stanet_key(setting, main, t, r) for t in (1, hi) for r in (False, True)}
@@ -157,24 +158,38 @@ def comparison(networks: Dict[str, Dict], summary: pd.DataFrame, tables: Dict[st
             f"{fmt(by_key.loc[k[(hi, False)], 'J_ambiguous'])} / {fmt(by_key.loc[k[(hi, True)], 'J_ambiguous'])} | "
             f"{diffs[0]} | {diffs[1]} | {fmt(by_key.loc[k[(hi, True)], 'J'])} | "
             f"{100 * p.get('s_zeroed_ambiguous', np.nan):.1f} / {100 * p.get('m_zeroed_ambiguous', np.nan):.1f} / "
-            f"{100 * p.get('s_from_T1_ambiguous', np.nan):.1f} |")
+            f"{100 * p.get('s_from_T1_ambiguous', np.nan):.1f} | {fmt(p.get('rank_s_T1'))} / "
+            f"{fmt(p.get(f'rank_s_T{hi}'))} |")
     return lines
 
 
 def probe_lines(probe: Dict, cfg: Config, setting: str) -> List[str]:
-    """The decoder-input probe of one network."""
+    """The decoder-input probe of one network, and (on data with twins) whether s_t tells target from twin."""
     amb = probe.get("windows_ambiguous")
     tail = (f" (on the {amb} windows whose target frame is ambiguous: {100 * probe['s_zeroed_ambiguous']:.2f} %, "
             f"{100 * probe['m_zeroed_ambiguous']:.2f} %, {100 * probe['s_from_T1_ambiguous']:.2f} %)"
             if amb else "")
-    return [f"STANet's decoder reads cat[m_t, s_t]: m_t from the single-frame box encoder, s_t from the multi-frame "
-            f"aggregation. Network `{setting}`, on {probe['windows']} test windows (T = {probe['num_frames']}, "
-            f"delta = {cfg.interval}), the share of pixels inside the target's box whose first-pass mask flips when",
-            "", f"* s_t is set to zero: {100 * probe['s_zeroed']:.2f} %",
-            f"* m_t is set to zero: {100 * probe['m_zeroed']:.2f} %",
-            f"* s_t is aggregated from the target frame alone (T = 1): {100 * probe['s_from_T1']:.2f} %", "",
-            f"in the order above{tail}. Mean |s_t| / mean |m_t| = {probe['s_over_m']:.3f}. (`probe_paths` in the "
-            "script.)"]
+    lines = [f"STANet's decoder reads cat[m_t, s_t]: m_t from the single-frame box encoder, s_t from the multi-frame "
+             f"aggregation. Network `{setting}`, on {probe['windows']} test windows (T = {probe['num_frames']}, "
+             f"delta = {cfg.interval}), the share of pixels inside the target's box whose first-pass mask flips when",
+             "", f"* s_t is set to zero: {100 * probe['s_zeroed']:.2f} %",
+             f"* m_t is set to zero: {100 * probe['m_zeroed']:.2f} %",
+             f"* s_t is aggregated from the target frame alone (T = 1): {100 * probe['s_from_T1']:.2f} %", "",
+             f"in the order above{tail}. Mean |s_t| / mean |m_t| = {probe['s_over_m']:.3f}."]
+    if probe.get("twin_frames"):
+        t = probe["num_frames"]
+        lines += ["", f"Can the aggregation tell the target from its twin? On the {probe['twin_frames']} test frames "
+                  "with a twin on the box (and cells of each at the learner's stride 16), the share of frames in "
+                  "which the target's cells score above the twin's (50 % = chance):", "",
+                  "| score of a 16x16 cell | T = 1 | T = " + str(t) + " |", "|---|---|---|",
+                  f"| the network's s_t (projected on its box label) | {fmt(probe['rank_s_T1'])} | "
+                  f"{fmt(probe[f'rank_s_T{t}'])} |",
+                  f"| ridge filter on the network's learner features x, fitted to the box | "
+                  f"{fmt(probe['rank_x_ridge_T1'])} | {fmt(probe[f'rank_x_ridge_T{t}'])} |",
+                  f"| ridge filter on hand-made colour features (no learning), fitted to the box | "
+                  f"{fmt(probe.get('colour_ridge_T1'))} | {fmt(probe.get(f'colour_ridge_T{t}'))} |", "",
+                  "(`benchmarks/synthetic_probe.py`.)"]
+    return lines
 
 
 def render(cfg: Config, argv: Sequence[str], manifests: Dict[str, Dict], networks: Dict[str, Dict],

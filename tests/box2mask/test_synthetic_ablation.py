@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import synthetic_ablation as sa
-from benchmarks import synthetic_render
+from benchmarks import synthetic_probe, synthetic_render
 from box2mask.synthetic import SyntheticVideo
 
 MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "8", "--size", "64", "48", "--iterations", "2",
@@ -86,7 +86,7 @@ def test_miniature_pipeline_end_to_end_and_reuse(tmp_path):
     assert all(0.0 <= probe[k] <= 1.0 for k in ("s_zeroed", "m_zeroed", "s_from_T1"))
     assert "s_t is set to zero: " in doc
     manifest = json.loads((ws / "data" / "test" / "manifest.json").read_text())
-    assert sa.probe_paths(cfg, checkpoint, manifest, num_frames=1)["s_from_T1"] == 0.0
+    assert synthetic_probe.probe_network(cfg, checkpoint, manifest, [], 3.0, num_frames=1)["s_from_T1"] == 0.0
 
     # a rerun reuses data, checkpoint and results, and keeps the hand-written notes
     notes = "<!-- notes -->\nMy interpretation.\n<!-- /notes -->"
@@ -145,7 +145,7 @@ def test_multiframe_setting_trains_the_multiframe_network(tmp_path):
 
 
 AMBIGUOUS_MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "20", "--size", "96", "72",
-                  "--iterations", "2", "--iterations-per-epoch", "1", "--batch", "2", "--crop", "48", "32",
+                  "--iterations", "2", "--iterations-per-epoch", "1", "--batch", "2", "--crop", "96", "64",
                   "--num-frames-list", "1", "3", "--interval", "3", "--threads", "1", "--distractors", "2",
                   "--setting", "synthetic_ambiguous", "synthetic_ambiguous_multiframe"]
 
@@ -186,9 +186,12 @@ def test_ambiguous_benchmark_miniature(tmp_path):
     assert f"| STANet, refined | 3 | {100 * main['J']:.1f} | {100 * main['J_ambiguous']:.1f} |" in doc
     assert "## Networks compared" in doc and "| `synthetic_ambiguous_multiframe` | MultiFrame network" in doc
     assert "GrabCut, 1.5x crop (box2mask default)" in doc and "ambiguous frames" in doc
+    assert "| ridge filter on hand-made colour features (no learning), fitted to the box |" in doc
     for name in ("probe_synthetic_ambiguous.json", "probe_synthetic_ambiguous_multiframe.json"):
         probe = json.loads((tmp_path / "ws" / name).read_text())
         assert probe["windows_ambiguous"] >= 1 and 0.0 <= probe["s_from_T1_ambiguous"] <= 1.0
+        assert probe["twin_frames"] >= 1 and all(0.0 <= probe[k] <= 1.0 for k in ("rank_s_T1", "rank_s_T5",
+                                                                                 "rank_x_ridge_T5", "colour_ridge_T5"))
     multiframe = json.loads((tmp_path / "ws" / "probe_synthetic_ambiguous_multiframe.json").read_text())
     assert multiframe["m_zeroed"] == 0.0  # the MultiFrame decoder never reads m_t
     for png in (plot_path, tmp_path / "docs" / "amb_training.png"):
