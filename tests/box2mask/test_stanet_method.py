@@ -119,6 +119,20 @@ def test_crop_geometry_maps_the_box_into_the_crop():
     assert abs((x + (w - 1) / 2) - (84 - 1) / 2) < 1.0 and abs((y + (h - 1) / 2) - (48 - 1) / 2) < 1.0
 
 
+def test_crop_geometry_by_hand():
+    # The reference helper's numbers for box [50, 30, 40, 20] (x, y, w, h) in a 100x200 image, scale 4, output 48x84:
+    # centre (y, x) = (39.5, 69.5); crop scale sqrt(80 * 160) / sqrt(48 * 84) = 1.78174 -> requested (85.52, 149.67),
+    # rounded (86, 150); corners tl = (39 - 42.5, 69 - 74.5) = (-3.5, -5.5), br = (39 + 44, 69 + 76) = (83, 145);
+    # crop centre 0.5 * (tl + br - 1) = (39.25, 69.25), scale sqrt(86.5 / 48 * 150.5 / 84) = 1.796867;
+    # box centre in the crop (0.25 / 1.796867 + 23.5, 0.25 / 1.796867 + 41.5), size (20, 40) / 1.796867.
+    crop = crop_around_box(torch.zeros(1, 3, 100, 200), [50.0, 30.0, 40.0, 20.0], scale=4.0, output_sz=(48, 84))
+    scale = (86.5 / 48 * 150.5 / 84) ** 0.5
+    assert crop.sample_pos.tolist() == [39.25, 69.25] and crop.sample_scale == pytest.approx(scale, rel=1e-6)
+    h, w = 20 / scale, 40 / scale
+    cy, cx = 0.25 / scale + 23.5, 0.25 / scale + 41.5
+    assert crop.box.tolist() == pytest.approx([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h], rel=1e-5)
+
+
 def test_build_from_checkpoint_and_refuses_other_networks(net, tmp_path):
     path = save_network(net, tmp_path / "sta_small.pth", info={"input_format": "bgr255_mrcnn"})
     method = build_stanet_method(str(path), num_frames=3, interval=2, iterations=3, device="cpu", input_size=SIZE)
