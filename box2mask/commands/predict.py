@@ -66,21 +66,22 @@ def run(args: argparse.Namespace) -> int:
                        f"frame, 'nan' where the object is absent)")
     if args.absent:
         absent = absent | read_flag_file(args.absent, expected=len(boxes))
+    if args.overlay_every < 1:
+        raise ValueError(f"--overlay-every must be >= 1, got {args.overlay_every}")
+    method = method_from_args(args)  # before the settings are recorded: a bad checkpoint must not lock --out
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = dict(method_config(args), on_bad_box=args.on_bad_box, boxes_sha1=_digest(args.boxes),
                     absent_sha1=_digest(args.absent) if args.absent else None)
     record_settings(out / CONFIG_FILE, settings, replace=args.overwrite,
                     how_to_replace="--overwrite to recompute every mask with the new settings")
-    if args.overlay_every < 1:
-        raise ValueError(f"--overlay-every must be >= 1, got {args.overlay_every}")
     targets = [i for i in range(len(video))
                if args.overwrite or not (out / f"{video.frame_name(i)}.png").is_file()]
     if not targets:
         logger.info("All %d masks already exist in %s (use --overwrite to recompute)", len(video), out)
     else:
         logger.info("%s: %d of %d frames to do", video.name, len(targets), len(video))
-        predictor = Box2MaskPredictor(method_from_args(args))
+        predictor = Box2MaskPredictor(method)
         for index, mask in predictor.propagate(video, boxes, absent=absent, targets=targets, seq_name=video.name,
                                                progress=not args.quiet, on_bad_box=args.on_bad_box):
             write_indexed_png(out / f"{video.frame_name(index)}.png", mask)

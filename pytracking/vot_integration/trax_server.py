@@ -87,8 +87,9 @@ class TrackerFactory:
         return bool(getattr(self.tracker_class, "predicts_segmentation_mask", False))
 
     def preload(self) -> None:
-        """Load the network now (``params.net.initialize()``, pytracking's lazy network wrapper), if there is one;
-        only the first call loads."""
+        """Load the network now (``params.net.initialize()``, pytracking's lazy network wrapper), if there is one,
+        and a box->mask initialiser (``params.init_mask_generator``: STANet, SAM 2) on the network's device -- both
+        before the TraX handshake, outside the toolkit's timeouts; only the first call loads."""
         if getattr(self, "_preloaded", False):
             return
         net = getattr(self.params, "net", None)
@@ -97,6 +98,11 @@ class TrackerFactory:
             t0 = time.time()
             init()
             logger.info("Loaded the network of %s in %.1f s", self.description, time.time() - t0)
+        generator = getattr(self.params, "init_mask_generator", None)
+        if callable(getattr(generator, "initialize", None)):
+            t0 = time.time()
+            generator.initialize(device=getattr(net, "device", None))
+            logger.info("Loaded the initial-mask model of %s in %.1f s", self.description, time.time() - t0)
         self._preloaded = True
 
     def create(self) -> Any:

@@ -95,3 +95,13 @@ def test_errors(sequence, tmp_path):
                 "--on-bad-box", "error")
     assert predict("--frames", img, "--boxes", zero, "--out", tmp_path / "o2", "--method", "box", "--quiet") == 0
     assert not read_mask(tmp_path / "o2" / "frame_003.png").any()    # skipped with a warning
+
+
+def test_a_failed_method_build_does_not_lock_the_output_folder(sequence, tmp_path):
+    _, img, gt = sequence
+    out = tmp_path / "masks"
+    with pytest.raises(Exception, match="missing.pth"):
+        predict("--frames", img, "--boxes", gt, "--out", out, "--method", "stanet", "--checkpoint",
+                tmp_path / "missing.pth", "--quiet")
+    assert not (out / "predict_config.json").exists()
+    assert predict("--frames", img, "--boxes", gt, "--out", out, "--method", "box", "--quiet") == 0   # no --overwrite

@@ -143,3 +143,29 @@ def test_factory_shares_params_and_preloads_the_network():
     a, b = factory.create(), factory.create()
     assert Net.loads == 1 and a is not b and a.params is b.params is params and factory.predicts_mask
     TrackerFactory(T, TrackerParams(), "no net").preload()   # nothing to load: no error
+
+
+def test_preload_also_loads_the_initial_mask_model_on_the_networks_device():
+    class Net:
+        device = "cpu"
+
+        def initialize(self):
+            pass
+
+    class Generator:
+        def __init__(self):
+            self.calls = []
+
+        def initialize(self, device=None):
+            self.calls.append(device)
+
+    generator = Generator()
+
+    class T:
+        def __init__(self, params):
+            self.params = params
+
+    factory = TrackerFactory(T, TrackerParams(net=Net(), init_mask_generator=generator), "t")
+    factory.preload()
+    factory.preload()
+    assert generator.calls == ["cpu"]          # before the handshake, once, on the tracker's device
