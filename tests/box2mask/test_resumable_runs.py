@@ -64,16 +64,16 @@ def test_two_annotate_processes_share_one_output_folder(tmp_path):
 
 
 def test_ctrl_c_ends_with_one_line_and_the_same_command_resumes(tmp_path):
-    n = 30
+    n = 60   # whole-frame GrabCut on 240x320 frames: long enough to be interrupted also on a fast, idle machine
     rng = np.random.default_rng(1)
     for i in range(n):
-        img = (rng.random((120, 160, 3)) * 80).astype(np.uint8)
-        img[30:90, 40 + i:100 + i] = 200
+        img = (rng.random((240, 320, 3)) * 80).astype(np.uint8)
+        img[60:180, 40 + i:160 + i] = 200
         write_image(tmp_path / "frames" / f"{i:05d}.jpg", img)
-    (tmp_path / "gt.txt").write_text("".join(f"{40 + i},30,60,60\n" for i in range(n)))
+    (tmp_path / "gt.txt").write_text("".join(f"{40 + i},60,120,120\n" for i in range(n)))
     out = tmp_path / "m"
     argv = _cli("predict", "--frames", tmp_path / "frames", "--boxes", tmp_path / "gt.txt", "--out", out,
-                "--method", "grabcut", "--quiet")
+                "--method", "grabcut", "--sample-scale", "0", "--quiet")
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not list(out.glob("*.png")) and proc.poll() is None and time.time() < deadline:
