@@ -107,8 +107,7 @@ class Config:
         if self.generator == "distractor":
             return dict(size=tuple(self.size), num_frames=self.frames, target_scale=0.3,
                         num_distractors=self.distractors, distractor_motion="mixed", travel=0.5)
-        return dict(size=tuple(self.size), num_frames=self.frames, target_scale=0.3,
-                    num_distractors=self.distractors, travel=0.5)
+        return dict(size=tuple(self.size), num_frames=self.frames, target_scale=0.3, travel=0.5)  # one distractor
 
 
 # -------------------------------------------------------------------------------------------------- training

@@ -11,10 +11,10 @@ Everything is determined by the seed (numpy ``default_rng``); a 24-frame 160x120
 
 :func:`make_ambiguous_video` (``generator='ambiguous'`` of :func:`make_videos`) removes the single-frame cues that
 remain above (the target is the biggest object, touches all four sides of its box, is drawn in front): target and
-distractors are drawn from the same shape, size and texture distributions and the target is picked at random among
-them; each distractor passes through the target's box and, for a few frames, lies exactly inside it, touching all four
-of its sides. In those frames one frame cannot tell which of the two is the target (:func:`box_twins` counts them);
-only over several frames does the target stand out as the one that never leaves the box.
+distractor are drawn from the same shape, size and texture distributions and which one is the target is random; the
+distractor swings across the target's box and, for a few frames at each crossing, lies exactly on it, touching all
+four of its sides. In those frames one frame cannot tell which of the two is the target (:func:`box_twins` finds
+them); only over several frames does the target stand out as the one that never leaves the box.
 """
 from __future__ import annotations
 
@@ -241,14 +241,30 @@ def make_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (1
                                 "target_tops": t_tops, "distractor_tops": [d[2] for d in distractors]})
 
 
-def _stroke_shape(rng: np.random.Generator, h: int, w: int, thickness: float) -> np.ndarray:
-    """A 0/1 bent bar of exactly ``h x w`` touching all four sides: a smooth curve from near one corner through a
-    random middle point to near the opposite corner (either diagonal), ``thickness`` times its extent wide, cropped to
-    its extent and resized."""
-    big, pad = 128, 32
-    pts = np.array([rng.uniform(0.0, 0.15, 2), rng.uniform(0.25, 0.75, 2), rng.uniform(0.85, 1.0, 2)]) * big
+FLIPS = ((False, False), (True, False), (False, True), (True, True))  # (left-right, upside down)
+
+
+def _stroke_points(rng: np.random.Generator) -> np.ndarray:
+    """Control points ``(3, 2)`` (x, y in [0, 1]) of a bent bar: near one corner, a random middle point, near the
+    opposite corner; either diagonal."""
+    pts = np.array([rng.uniform(0.0, 0.15, 2), rng.uniform(0.25, 0.75, 2), rng.uniform(0.85, 1.0, 2)])
     if rng.random() < 0.5:  # the other diagonal
-        pts[:, 0] = big - pts[:, 0]
+        pts[:, 0] = 1.0 - pts[:, 0]
+    return pts
+
+
+def _stroke_shape(points: np.ndarray, h: int, w: int, thickness: float, flip: Tuple[bool, bool] = (False, False)
+                  ) -> np.ndarray:
+    """A 0/1 bent bar of exactly ``h x w`` touching all four sides: a smooth curve through ``points`` (mirrored by
+    ``flip`` before drawing), ``thickness`` times its extent wide, cropped to its extent and resized. Mirrored bars
+    are drawn from mirrored points, never mirrored as pixels: every bar has the same rasterisation."""
+    big, pad = 128, 32
+    pts = np.array(points, dtype=np.float64)
+    if flip[0]:
+        pts[:, 0] = 1.0 - pts[:, 0]
+    if flip[1]:
+        pts[:, 1] = 1.0 - pts[:, 1]
+    pts = pts * big
     ext = np.concatenate([pts[:1], pts, pts[-1:]])  # Catmull-Rom through every point
     u = np.linspace(0.0, 1.0, 16)[:, None]
     curve = np.concatenate([0.5 * (2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u ** 2 +
@@ -258,78 +274,90 @@ def _stroke_shape(rng: np.random.Generator, h: int, w: int, thickness: float) ->
     width = max(int(round(thickness * float(np.mean(np.ptp(curve, axis=0))))), 2)
     cv2.polylines(canvas, [np.round(curve + pad).astype(np.int32).reshape(-1, 1, 2)], False, 1, thickness=width)
     rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
-    canvas = canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_NEAREST)
+    canvas = canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32)
+    # any covered source pixel marks the output pixel: the bar touches all four sides of the h x w array exactly
+    # (a nearest-neighbour resize can drop an outermost row or column, and a 1-pixel gap is a cue)
+    return (cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA) > 1e-3).astype(np.uint8)
 
 
-def _least_overlapping_flip(shape: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """``other`` as is, mirrored left-right, upside down or both: whichever covers the fewest pixels of ``shape``
-    (the first in that order on ties). The shape distribution is mirror symmetric, so the result has the same
-    distribution as ``other`` and the pair (shape, result) is exchangeable."""
-    flips = [other, other[:, ::-1], other[::-1], other[::-1, ::-1]]
-    return np.ascontiguousarray(flips[int(np.argmin([int((shape & f).sum()) for f in flips]))])
+def _least_overlapping_stroke(shape: np.ndarray, points: np.ndarray, h: int, w: int,
+                              thickness: float) -> np.ndarray:
+    """The bar of ``points`` as drawn, mirrored left-right, upside down or both: whichever covers the fewest pixels of
+    ``shape`` (the first in that order on ties). The bar distribution is mirror symmetric, so the result has the same
+    distribution as an unmirrored bar and the pair (shape, result) is exchangeable."""
+    options = [_stroke_shape(points, h, w, thickness, flip) for flip in FLIPS]
+    return options[int(np.argmin([int((shape & o).sum()) for o in options]))]
+
+
+def _crossing_offsets(rng: np.random.Generator, n: int, dwell: Tuple[int, int], amplitude: float,
+                      speed: float) -> np.ndarray:
+    """``n`` offsets (box sizes, along one line) of a distractor that swings across the target's box: from one side
+    (``amplitude`` away) to the other at ``speed`` per frame, resting exactly on the box (offset 0) for ``dwell``
+    frames (drawn per crossing) on the way, and back; the video starts at a random point of the first crossing."""
+    steps = max(int(math.ceil(amplitude / speed)), 1)
+    path: List[float] = []
+    side = -1.0 if rng.random() < 0.5 else 1.0
+    while len(path) < 2 * n + 2 * steps + dwell[1]:
+        approach = side * amplitude * (1.0 - np.arange(steps) / steps)        # from the side to just before 0
+        rest = np.zeros(int(rng.integers(dwell[0], dwell[1] + 1)))
+        leave = -side * amplitude * np.arange(1, steps + 1) / steps           # from just after 0 to the far side
+        path += approach.tolist() + rest.tolist() + leave.tolist()
+        side = -side
+    start = int(rng.integers(0, 2 * steps + dwell[1]))
+    return np.asarray(path[start:start + n])
 
 
 def make_ambiguous_video(seed: int, name: Optional[str] = None, size: Tuple[int, int] = (200, 150),
-                         num_frames: int = 40, num_distractors: int = 3, motion: str = "linear",
-                         target_scale: float = 0.3, travel: float = 0.5, noise: float = 3.0,
-                         dwell: Tuple[int, int] = (4, 8), speed: Tuple[float, float] = (0.15, 0.3),
+                         num_frames: int = 40, motion: str = "linear", target_scale: float = 0.3,
+                         travel: float = 0.5, noise: float = 3.0, dwell: Tuple[int, int] = (4, 8),
+                         amplitude: Tuple[float, float] = (1.3, 1.8), speed: Tuple[float, float] = (0.3, 0.45),
                          thickness: Tuple[float, float] = (0.25, 0.35)) -> SyntheticVideo:
     """Generate one video in which single frames cannot tell the target (see the module docstring).
 
-    All ``num_distractors + 1`` objects share one box size (``target_scale`` times the shorter image side, each
-    side x0.8-1.25) and draw a bent-bar shape (:func:`_stroke_shape`, ``thickness`` relative to the box), a stripe
-    texture (hues evenly spread over the colour circle) and a depth rank independently; then one of them, at random,
-    becomes the target and moves (``motion``, ``travel`` as in :func:`make_video`); each distractor's shape is
-    mirrored so that it crosses the target's where both lie on the box (:func:`_least_overlapping_flip`). Each
-    distractor gets its own part of the video: it approaches the target in a random direction at ``speed`` (box
-    sizes per frame), stays exactly on the target's box for ``dwell`` frames (same top-left corner: both touch all
-    four sides of the box), and leaves on the far side. Occlusions follow the depth ranks; should a distractor hide
-    more than half of the target in some frame, the target is drawn in front for the whole video
-    (``info['target_in_front']``).
+    Two objects share one box size (``target_scale`` times the shorter image side, each side x0.8-1.25) and each
+    draws a bent-bar shape (:func:`_stroke_shape`, ``thickness`` relative to the box), a stripe texture (hues half the
+    colour circle apart, up to jitter) and a depth rank; then one of them, at random, becomes the target and moves
+    (``motion``, ``travel`` as in :func:`make_video`), and the other, the distractor, is mirrored so that it crosses
+    the target where both lie on the box (:func:`_least_overlapping_stroke`). The distractor swings across the
+    target's box along a random line (:func:`_crossing_offsets`: ``amplitude`` box sizes to each side, ``speed`` box
+    sizes per frame) and rests exactly on the box for ``dwell`` frames at each crossing: same top-left corner, both
+    touch all four sides of the box. There is one distractor only: with several, each one mirrored against the
+    target, the target would be the bar whose orientation differs from the others' in view -- a single-frame cue.
+    Occlusions follow the depth ranks; should the distractor hide more than half of the target in some frame, the
+    target is drawn in front for the whole video (``info['target_in_front']``).
 
     ``masks`` / ``boxes`` are the target's visible pixels and their tight box; ``info`` records the target's index
-    among the objects, the depth order, the dwell frames of every distractor and the hues.
+    among the objects, the depth order, the resting frames and the hues.
     """
     if motion not in MOTIONS:
         raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
-    if num_frames < 2 or num_distractors < 0:
-        raise ValueError("num_frames must be >= 2 and num_distractors >= 0")
-    if num_distractors and num_frames < num_distractors * (dwell[1] + 2):
-        raise ValueError(f"{num_frames} frames are too few for {num_distractors} distractors dwelling up to "
-                         f"{dwell[1]} frames each")
+    if num_frames < 2:
+        raise ValueError("num_frames must be >= 2")
     rng = np.random.default_rng(seed)
     W, H = int(size[0]), int(size[1])
-    count = num_distractors + 1
+    count = 2
     base = target_scale * min(W, H)
     ow, oh = int(base * rng.uniform(0.8, 1.25)), int(base * rng.uniform(0.8, 1.25))
     ow, oh = max(min(ow, W - 4), 6), max(min(oh, H - 4), 6)
     background = _background(rng, H, W)
     hues = (rng.random() + (np.arange(count) + rng.uniform(-0.15, 0.15, count)) / count) % 1.0
-    hues = hues[rng.permutation(count)]
-    shapes = [_stroke_shape(rng, oh, ow, rng.uniform(*thickness)) for _ in range(count)]
+    strokes = [(_stroke_points(rng), rng.uniform(*thickness)) for _ in range(count)]
     textures = [_object_texture(rng, oh, ow, hue) for hue in hues]
     depth = [int(k) for k in rng.permutation(count)]  # drawing order, back to front
     target = int(rng.integers(count))
-    others = [k for k in range(count) if k != target]
-    for k in others:  # where a distractor lies on the box, it crosses the target instead of running alongside it
-        shapes[k] = _least_overlapping_flip(shapes[target], shapes[k])
+    other = 1 - target
+    shapes: List[np.ndarray] = [np.zeros(0)] * count
+    shapes[target] = _stroke_shape(strokes[target][0], oh, ow, strokes[target][1])
+    # where the distractor lies on the box it crosses the target instead of running alongside it
+    shapes[other] = _least_overlapping_stroke(shapes[target], strokes[other][0], oh, ow, strokes[other][1])
     centres = _trajectory(rng, num_frames, (W, H), (ow, oh), motion, travel)
     tops = {target: np.round(centres - np.array([ow, oh]) / 2).astype(int)}
-    dwells = {}
-    part = num_frames / max(num_distractors, 1)
-    for slot, k in enumerate(rng.permutation(others) if others else []):
-        length = int(rng.integers(dwell[0], dwell[1] + 1))
-        lo, hi = int(round(slot * part)), int(round((slot + 1) * part)) - length
-        start = int(rng.integers(lo, max(hi, lo) + 1))
-        ang = rng.uniform(0, 2 * math.pi)
-        step = rng.uniform(*speed) * math.sqrt(ow * oh) * np.array([math.cos(ang), math.sin(ang)])
-        frame = np.arange(num_frames)
-        offset = np.where(frame < start, frame - start,
-                          np.where(frame >= start + length, frame - start - length + 1, 0))
-        tops[int(k)] = tops[target] + np.round(offset[:, None] * step).astype(int)
-        dwells[int(k)] = (start, start + length)
-
+    offsets = _crossing_offsets(rng, num_frames, dwell, rng.uniform(*amplitude), rng.uniform(*speed))
+    ang = rng.uniform(0, 2 * math.pi)
+    line = math.sqrt(ow * oh) * np.array([math.cos(ang), math.sin(ang)])
+    tops[other] = tops[target] + np.round(offsets[:, None] * line).astype(int)
+    resting = np.flatnonzero(offsets == 0)
+    runs = np.split(resting, np.flatnonzero(np.diff(resting) > 1) + 1) if len(resting) else []
     scratch = np.zeros((H, W, 3), np.float32)  # _paste draws here; only the footprints are kept
 
     def render(order: List[int]) -> Tuple[np.ndarray, np.ndarray]:
@@ -339,48 +367,47 @@ def make_ambiguous_video(seed: int, name: Optional[str] = None, size: Tuple[int,
                 layer = np.zeros((H, W), dtype=bool)
                 _paste(scratch, layer, textures[k], shapes[k], int(tops[k][i, 1]), int(tops[k][i, 0]))
                 vis[i, k] = layer
-                for front in order[:j]:
-                    vis[i, front] &= ~layer
+                for behind in order[:j]:
+                    vis[i, behind] &= ~layer
         return vis, vis[:, target].sum(axis=(1, 2)) / float(shapes[target].sum())
 
     vis, shown = render(depth)
     in_front = bool(shown.min() < 0.5)
     if in_front:
-        depth = [k for k in depth if k != target] + [target]
+        depth = [other, target]
         vis, shown = render(depth)
     frames = np.empty((num_frames, H, W, 3), dtype=np.uint8)
     for i in range(num_frames):
         img = background.copy()
         for k in range(count):
             top, left = int(tops[k][i, 1]), int(tops[k][i, 0])
-            sub = vis[i, k]
-            ys, xs = np.nonzero(sub)
+            ys, xs = np.nonzero(vis[i, k])
             img[ys, xs] = textures[k][ys - top, xs - left]
         if noise > 0:
             img = img + rng.normal(0.0, noise, img.shape).astype(np.float32)
         frames[i] = np.clip(img, 0, 255).astype(np.uint8)
     masks = vis[:, target].astype(np.uint8)
-    d_masks = np.ascontiguousarray(vis[:, others].transpose(1, 0, 2, 3)).astype(np.uint8)
     boxes = np.stack([mask_to_box(m) for m in masks])
     return SyntheticVideo(name=name or f"ambig{seed:05d}", frames=frames, masks=masks, boxes=boxes,
-                          distractor_masks=d_masks, seed=seed,
+                          distractor_masks=vis[:, other][None].astype(np.uint8), seed=seed,
                           info={"generator": "ambiguous", "motion": motion, "size": (W, H), "target": target,
                                 "depth_order": depth, "target_in_front": in_front, "hues": hues.tolist(),
-                                "dwell": [dwells[k] for k in others], "target_tops": tops[target],
-                                "distractor_tops": [tops[k] for k in others]})
+                                "dwell": [(int(r[0]), int(r[-1]) + 1) for r in runs], "target_tops": tops[target],
+                                "distractor_tops": [tops[other]]})
 
 
 #: ``generator`` names of :func:`make_videos`.
 GENERATORS = {"distractor": make_video, "ambiguous": make_ambiguous_video}
 
 
-def box_twins(video: SyntheticVideo, tolerance: int = 1, min_cover: float = 0.25,
+def box_twins(video: SyntheticVideo, tolerance: int = 0, min_cover: float = 0.25,
               max_outside: float = 0.02) -> List[List[int]]:
     """Per frame, the distractors one frame cannot tell from the target (indices into ``distractor_masks``): those
     whose visible pixels lie inside the target's box grown by ``tolerance`` pixels (all but ``max_outside`` of them),
     cover at least ``min_cover`` of the target's area, and reach all four sides of the box (within ``tolerance``
-    pixels) -- as the target does by definition of its tight box. (The tolerance covers a twin in front of the
-    target that hides the target's outermost row or column.)"""
+    pixels) -- as the target does by definition of its tight box. The default tolerance 0 asks for exactly the
+    target's box: a distractor one pixel short of a side, or one pixel out of it, can be told apart by a network that
+    reads the box to the pixel."""
     out: List[List[int]] = []
     for i in range(len(video)):
         x, y, w, h = (int(round(v)) for v in video.boxes[i])

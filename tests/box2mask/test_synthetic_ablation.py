@@ -146,7 +146,7 @@ def test_multiframe_setting_trains_the_multiframe_network(tmp_path):
 
 AMBIGUOUS_MINI = ["--train-videos", "3", "--test-videos", "2", "--frames", "20", "--size", "96", "72",
                   "--iterations", "2", "--iterations-per-epoch", "1", "--batch", "2", "--crop", "96", "64",
-                  "--num-frames-list", "1", "3", "--interval", "3", "--threads", "1", "--distractors", "2",
+                  "--num-frames-list", "1", "3", "--interval", "3", "--threads", "1",
                   "--setting", "synthetic_ambiguous", "synthetic_ambiguous_multiframe"]
 
 
@@ -199,22 +199,21 @@ def test_ambiguous_benchmark_miniature(tmp_path):
 
 
 def test_frame_facts_of_a_twin_by_hand():
-    """A twin spanning the target's box (frame 0) makes the frame ambiguous: oracle (b) picks one of two objects
+    """A twin with the target's exact box (frame 0) makes the frame ambiguous: oracle (b) picks one of two objects
     (J 1/2), the blind oracle takes both; a distractor sticking out of the box (frame 1) is no twin but still one of
     the objects in the box for the random pick."""
     n, h, w = 2, 30, 30
     masks = np.zeros((n, h, w), np.uint8)
-    masks[:, 10, 10:20] = 1
-    masks[:, 10:20, 10] = 1                    # target: a Γ, 19 px, box x 10..19, y 10..19
     d = np.zeros((1, n, h, w), np.uint8)
-    d[0, 0, 19, 11:20] = 1
-    d[0, 0, 11:20, 19] = 1                     # frame 0: the mirrored Γ, 17 px, spanning the box: a twin
-    d[0, 1, 19, 11:25] = 1                     # frame 1: a bar from x 11 to 24: 9 px inside, 5 outside
+    for i in range(10):
+        masks[:, 10 + i, 10 + i] = 1           # target: the box's main diagonal, 10 px, box x 10..19, y 10..19
+        d[0, 0, 10 + i, 19 - i] = 1            # frame 0: the anti-diagonal, 10 px, spanning the box: a twin
+    d[0, 1, 12, 13:25] = 1                     # frame 1: a bar from x 13 to 24: 7 px inside, 5 outside
     boxes = np.array([[10, 10, 10, 10]] * n, dtype=float)
     video = SyntheticVideo("hand", np.zeros((n, h, w, 3), np.uint8), masks, boxes, d)
     facts = sa.frame_facts(video, "ambiguous")
     assert facts["twins"] == [1, 0] and facts["ambiguous"] == [True, False] and facts["intruded"] == [True, True]
     assert facts["J_fit"] == pytest.approx([0.5, 1.0])
     assert facts["J_random"] == pytest.approx([0.5, 0.5])
-    assert facts["J_blind"] == pytest.approx([19 / 36, 19 / 28])
+    assert facts["J_blind"] == pytest.approx([10 / 20, 10 / 17])
     assert sa.frame_facts(video, "distractor")["ambiguous"] == [True, True]
