@@ -16,7 +16,7 @@ import torch
 
 from ltr.actors.box2mask import Box2MaskActor
 from ltr.admin.settings import Settings
-from ltr.train_settings.box2mask.base import build_loaders, build_net
+from ltr.train_settings.box2mask.base import Box2MaskConfig, build_loaders, build_net
 from ltr.train_settings.box2mask.synthetic_ambiguous import SYNTHETIC_AMBIGUOUS
 from ltr.train_settings.setting_utils import epochs_for, resolve_config
 from ltr.trainers import LTRTrainer, build_adam
@@ -48,9 +48,9 @@ class SingleFrameDropActor(Box2MaskActor):
             net.single_frame_encoding = True
 
 
-def run(settings: Settings) -> LTRTrainer:
-    """Train the small STANet with m_t dropped in half of the batches (the steps of ``base.train``, another actor)."""
-    cfg = resolve_config(settings, SYNTHETIC_AMBIGUOUS_MDROP)
+def train_mdrop(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
+    """The steps of ``base.train`` with :class:`SingleFrameDropActor` as the actor (shared by the m_t-drop settings)."""
+    cfg = resolve_config(settings, config)
     settings.description = cfg.description
     settings.num_epochs = epochs_for(cfg.iterations, cfg.iterations_per_epoch)
     net = build_net(settings, cfg)
@@ -62,3 +62,8 @@ def run(settings: Settings) -> LTRTrainer:
     trainer = LTRTrainer(actor, loaders, optimizer, settings, lr_scheduler=scheduler, lr_step="iteration")
     trainer.train(settings.num_epochs)
     return trainer
+
+
+def run(settings: Settings) -> LTRTrainer:
+    """Train the small STANet with m_t dropped in half of the batches."""
+    return train_mdrop(settings, SYNTHETIC_AMBIGUOUS_MDROP)
