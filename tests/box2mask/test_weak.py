@@ -12,17 +12,10 @@ from ltr.admin.loading import load_network
 from ltr.data.processing_utils import box_from_mask
 from ltr.data.sampler_lwl import LWLSampler
 from ltr.train_settings import datasets as dataset_table
-from tests.ltr.train_fixtures import single_threaded_training_env, write_training_data, youtubevos_names
+from tests.ltr.train_fixtures import training_env_fixtures, youtubevos_names
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return write_training_data(tmp_path_factory.mktemp("weak_data"))
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch, data):
-    yield from single_threaded_training_env(monkeypatch, data)
+data, _env = training_env_fixtures("weak_data")
 
 
 def _annotate(*args):

@@ -2,22 +2,13 @@
 ``box2mask annotate`` is tested in tests/box2mask/test_weak.py)."""
 from __future__ import annotations
 
-import pytest
-
 from ltr.run_training import run_training
-from tests.ltr.train_fixtures import single_threaded_training_env, write_training_data, youtubevos_names
+from tests.ltr.train_fixtures import training_env_fixtures, youtubevos_names
 
 SMALL = {"output_size": [48, 32], "skip_missing_sequences": True}
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return write_training_data(tmp_path_factory.mktemp("weak_data"))
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch, data):
-    yield from single_threaded_training_env(monkeypatch, data)
+data, _env = training_env_fixtures("weak_data")
 
 
 def _step(setting, **hparams):

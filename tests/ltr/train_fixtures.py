@@ -175,3 +175,20 @@ def single_threaded_training_env(monkeypatch, paths: Dict[str, Path]):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def training_env_fixtures(folder: str):
+    """Two fixtures for a test module: ``data`` (module scope: :func:`write_training_data` in a temporary ``folder``)
+    and the autouse ``_env`` (:func:`single_threaded_training_env` on it). Use ``data, _env =
+    training_env_fixtures("name")`` at module level."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def data(tmp_path_factory):
+        return write_training_data(tmp_path_factory.mktemp(folder))
+
+    @pytest.fixture(autouse=True)
+    def _env(monkeypatch, data):
+        yield from single_threaded_training_env(monkeypatch, data)
+
+    return data, _env

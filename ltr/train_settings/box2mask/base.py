@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Type
 
 import torch
 
@@ -112,8 +112,9 @@ def build_loaders(settings: Settings, cfg: Box2MaskConfig) -> List[EpochLTRLoade
     return loaders
 
 
-def train(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
-    """Train STANet with ``config`` (after command-line overrides); returns the trainer."""
+def train(settings: Settings, config: Box2MaskConfig, actor_class: Type[Box2MaskActor] = Box2MaskActor) -> LTRTrainer:
+    """Train STANet with ``config`` (after command-line overrides) through an ``actor_class`` actor (a
+    :class:`Box2MaskActor` or a subclass taking the same arguments); returns the trainer."""
     cfg = resolve_config(settings, config)
     settings.description = cfg.description
     settings.num_epochs = epochs_for(cfg.iterations, cfg.iterations_per_epoch)
@@ -121,7 +122,7 @@ def train(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
     dataset_table.check_paths(settings.env, cfg.datasets + cfg.val_datasets)  # settings errors first,
     net = build_net(settings, cfg)  # then weights: a wrong path fails before any data is read
     loaders = build_loaders(settings, cfg)
-    actor = Box2MaskActor(net, loss_weight=cfg.loss_weight, num_iter=cfg.learner_iterations)
+    actor = actor_class(net, loss_weight=cfg.loss_weight, num_iter=cfg.learner_iterations)
     optimizer = build_adam(net, lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(cfg.lr_milestones),
                                                      gamma=cfg.lr_gamma)

@@ -16,10 +16,9 @@ import torch
 
 from ltr.actors.box2mask import Box2MaskActor
 from ltr.admin.settings import Settings
-from ltr.train_settings.box2mask.base import Box2MaskConfig, build_loaders, build_net
+from ltr.train_settings.box2mask.base import Box2MaskConfig, train
 from ltr.train_settings.box2mask.synthetic_ambiguous import SYNTHETIC_AMBIGUOUS
-from ltr.train_settings.setting_utils import epochs_for, resolve_config
-from ltr.trainers import LTRTrainer, build_adam
+from ltr.trainers import LTRTrainer
 
 #: the videos this setting is meant for (``box2mask.synthetic.GENERATORS``)
 GENERATOR = "ambiguous"
@@ -49,19 +48,8 @@ class SingleFrameDropActor(Box2MaskActor):
 
 
 def train_mdrop(settings: Settings, config: Box2MaskConfig) -> LTRTrainer:
-    """The steps of ``base.train`` with :class:`SingleFrameDropActor` as the actor (shared by the m_t-drop settings)."""
-    cfg = resolve_config(settings, config)
-    settings.description = cfg.description
-    settings.num_epochs = epochs_for(cfg.iterations, cfg.iterations_per_epoch)
-    net = build_net(settings, cfg)
-    loaders = build_loaders(settings, cfg)
-    actor = SingleFrameDropActor(net, loss_weight=cfg.loss_weight, num_iter=cfg.learner_iterations)
-    optimizer = build_adam(net, lr=cfg.lr)
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(cfg.lr_milestones),
-                                                     gamma=cfg.lr_gamma)
-    trainer = LTRTrainer(actor, loaders, optimizer, settings, lr_scheduler=scheduler, lr_step="iteration")
-    trainer.train(settings.num_epochs)
-    return trainer
+    """``base.train`` with :class:`SingleFrameDropActor` as the actor (shared by the m_t-drop settings)."""
+    return train(settings, config, actor_class=SingleFrameDropActor)
 
 
 def run(settings: Settings) -> LTRTrainer:
