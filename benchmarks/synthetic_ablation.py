@@ -54,7 +54,7 @@ logger = logging.getLogger("synthetic_ablation")
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS_PACKAGE = "ltr.train_settings.box2mask"
-PROBE_VERSION = 2  # bump when the probes change: cached probe files are recomputed
+PROBE_VERSION = 3  # bump when the probes change: cached probe files are recomputed
 
 
 def setting_module(name: str) -> Any:

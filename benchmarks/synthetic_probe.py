@@ -34,6 +34,12 @@ STRIDE = 16  # the learner's feature stride
 RIDGE = 0.1
 
 
+def above(mine: float, other: float) -> float:
+    """1 when the target's score is above the twin's, 0 below, 1/2 on a tie (a constant score ranks at chance)."""
+    mine, other = float(mine), float(other)
+    return 1.0 if mine > other else 0.5 if mine == other else 0.0
+
+
 def cell_fraction(mask: np.ndarray, box: np.ndarray, scale: float, size: Tuple[int, int]) -> np.ndarray:
     """Share of each ``STRIDE`` x ``STRIDE`` cell of the network crop (``size`` = (H, W)) covered by ``mask``."""
     image = torch.from_numpy(mask.astype(np.float32))[None, None].repeat(1, 3, 1, 1)
@@ -98,7 +104,7 @@ def colour_separation(cfg: Config, root: Path, vids: Sequence[SyntheticVideo], s
                 continue
             for n in num_frames:
                 s = ridge_scores(feats, labels, window_frames(t, range(len(video)), n, cfg.interval), t)
-                hits[n].append(float(s[cells[0]].mean() > s[cells[1]].mean()))
+                hits[n].append(above(s[cells[0]].mean(), s[cells[1]].mean()))
     return {f"colour_ridge_T{n}": float(np.mean(v)) if v else float("nan") for n, v in hits.items()} | \
         {"twin_frames": len(hits[num_frames[0]])}
 
@@ -157,10 +163,10 @@ def probe_network(cfg: Config, checkpoint: Path, manifest: Dict, vids: Sequence[
                 direction = enc["e"][t, 0][:, inside].mean(dim=1)  # the label inside the box: what s_t fits
                 for count in (1, num_frames):
                     score = (aggregate(t, count)[0, 0] * direction[:, None, None]).sum(0).numpy()
-                    ranks[f"s_T{count}"].append(float(score[cells[0]].mean() > score[cells[1]].mean()))
+                    ranks[f"s_T{count}"].append(above(score[cells[0]].mean(), score[cells[1]].mean()))
                     window = window_frames(t, range(n), count, cfg.interval)
                     score = ridge_scores(x_cells, labels, window, t)
-                    ranks[f"x_ridge_T{count}"].append(float(score[cells[0]].mean() > score[cells[1]].mean()))
+                    ranks[f"x_ridge_T{count}"].append(above(score[cells[0]].mean(), score[cells[1]].mean()))
     amb = np.array(ambiguous, dtype=bool)
     out = dict({k: float(np.mean(v)) for k, v in flips.items()}, s_over_m=float(np.mean(ratio)),
                windows=len(ratio), num_frames=num_frames, windows_ambiguous=int(amb.sum()))

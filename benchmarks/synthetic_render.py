@@ -181,7 +181,7 @@ def probe_lines(probe: Dict, cfg: Config, setting: str) -> List[str]:
         t = probe["num_frames"]
         lines += ["", f"Can the aggregation tell the target from its twin? On the {probe['twin_frames']} test frames "
                   "with a twin on the box (and cells of each at the learner's stride 16), the share of frames in "
-                  "which the target's cells score above the twin's (50 % = chance):", "",
+                  "which the target's cells score above the twin's (ties count half; 50 % = chance):", "",
                   "| score of a 16x16 cell | T = 1 | T = " + str(t) + " |", "|---|---|---|",
                   f"| the network's s_t (projected on its box label) | {fmt(probe['rank_s_T1'])} | "
                   f"{fmt(probe[f'rank_s_T{t}'])} |",

@@ -217,3 +217,8 @@ def test_frame_facts_of_a_twin_by_hand():
     assert facts["J_random"] == pytest.approx([0.5, 0.5])
     assert facts["J_blind"] == pytest.approx([10 / 20, 10 / 17])
     assert sa.frame_facts(video, "distractor")["ambiguous"] == [True, True]
+
+
+def test_probe_rank_counts_ties_as_chance():
+    assert synthetic_probe.above(2.0, 1.0) == 1.0 and synthetic_probe.above(1.0, 2.0) == 0.0
+    assert synthetic_probe.above(0.0, 0.0) == 0.5  # a constant s_t ranks at chance, not "never above"
