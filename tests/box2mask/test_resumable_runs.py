@@ -74,7 +74,10 @@ def test_ctrl_c_ends_with_one_line_and_the_same_command_resumes(tmp_path):
     out = tmp_path / "m"
     argv = _cli("predict", "--frames", tmp_path / "frames", "--boxes", tmp_path / "gt.txt", "--out", out,
                 "--method", "grabcut", "--sample-scale", "0", "--quiet")
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a run started from a background job inherits SIGINT ignored (and Python then keeps ignoring it): give the
+    # command the default disposition, as in an interactive terminal
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while not list(out.glob("*.png")) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.01)
