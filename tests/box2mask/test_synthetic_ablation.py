@@ -222,3 +222,25 @@ def test_frame_facts_of_a_twin_by_hand():
 def test_probe_rank_counts_ties_as_chance():
     assert synthetic_probe.above(2.0, 1.0) == 1.0 and synthetic_probe.above(1.0, 2.0) == 0.0
     assert synthetic_probe.above(0.0, 0.0) == 0.5  # a constant s_t ranks at chance, not "never above"
+
+
+def test_choices_count_videos_and_the_chosen_bar(tmp_path):
+    from benchmarks import synthetic_choices
+    args = ["--workspace", str(tmp_path), "--test-videos", "3", "--frames", "6", "--size", "96", "72",
+            "--setting", "synthetic_ambiguous"]
+    vids = sa.videos(sa.parse_args(args), "test")
+    folder = tmp_path / "eval" / "stanet_T1_first"
+    folder.mkdir(parents=True)
+    # video 0: the target on its ambiguous frames (a clear frame scoring 0 does not count); 1: the distractor;
+    # 2: half of it (unclear)
+    for v, j in zip(vids, (0.9, 0.1, 0.5)):
+        pd.DataFrame({"sequence": v.name, "frame": range(3), "J": [j, j, 0.0],
+                      "ambiguous": [True, True, False]}).to_csv(folder / f"{v.name}.frames.csv", index=False)
+    table = synthetic_choices.main(args + ["--keys", "stanet_T1_first"])
+    row = table.iloc[0]
+    assert (row["right"], row["wrong"], row["unclear"], row["clear"]) == (1, 1, 1, 2)
+    chosen = [vids[0].info["target"], 1 - vids[1].info["target"]]
+    assert row["first_half_hue"] == sum(v.info["hues"][c] < 0.5 for v, c in zip(vids, chosen))
+    assert row["in_front"] == sum(v.info["depth_order"][-1] == c for v, c in zip(vids, chosen))
+    assert row["p_right_by_chance"] == pytest.approx(0.75)       # P(X >= 1), X ~ B(2, 1/2)
+    assert synthetic_choices.binomial_tail(17, 24) == pytest.approx(536155 / 2 ** 24)
