@@ -14,7 +14,6 @@ expectation; a right-choice count far above half with no such preference would p
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import sys
 from pathlib import Path
@@ -24,9 +23,6 @@ import pandas as pd
 
 from benchmarks.synthetic_ablation import parse_args as ablation_args
 from benchmarks.synthetic_data import videos
-
-logger = logging.getLogger("synthetic_choices")
-
 
 def binomial_tail(k: int, n: int) -> float:
     """P(X >= k) for X ~ Binomial(n, 1/2)."""
@@ -77,5 +73,4 @@ def main(argv: Optional[List[str]] = None) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     main()

@@ -42,10 +42,7 @@ def test_trax_session_names_the_bad_frame_and_rotates_exif(tmp_path):
     trax = pytest.importorskip("trax")
     from pytracking.vot_integration.trax_server import Session, TrackerFactory
 
-    here = str(Path(__file__).resolve().parent)
-    if here not in sys.path:
-        sys.path.insert(0, here)
-    factory = TrackerFactory.from_class_path("vot_fixtures:EchoBoxTracker")
+    factory = TrackerFactory.from_class_path("tests.pytracking.vot_fixtures:EchoBoxTracker")
     upright = np.zeros((30, 20, 3), np.uint8)       # 20 wide, 30 high as displayed
     exif = Image.Exif()
     exif[0x0112] = 6                                # stored rotated: 30 wide, 20 high
