@@ -19,6 +19,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 logger = logging.getLogger(__name__)
 
+# how DataLoader workers start (resolved by ltr.data.loader.resolve_start_method)
+WORKER_START_METHODS = ("auto", "fork", "forkserver", "spawn")
+
 
 def is_distributed() -> bool:
     """True when a process group with more than one process is running."""

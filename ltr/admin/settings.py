@@ -42,6 +42,7 @@ class Settings:
     num_epochs: int = 1
     batch_size: int = 1              # global batch: split evenly over processes under torchrun
     num_workers: int = 0             # DataLoader worker processes per training process
+    worker_start_method: str = "auto"  # 'auto' (forkserver under torchrun), 'fork', 'forkserver', 'spawn'
     device: str = ""                 # 'cpu', 'cuda', 'cuda:N'; '' = cuda when available
     seed: int = 1
     use_amp: bool = False            # mixed precision (autocast fp16 + GradScaler); only honoured on CUDA
@@ -177,6 +178,8 @@ class Settings:
             ("num_epochs", isinstance(self.num_epochs, int) and self.num_epochs >= 1, "an int >= 1"),
             ("batch_size", isinstance(self.batch_size, int) and self.batch_size >= 1, "an int >= 1"),
             ("num_workers", isinstance(self.num_workers, int) and self.num_workers >= 0, "an int >= 0"),
+            ("worker_start_method", self.worker_start_method in multigpu.WORKER_START_METHODS,
+             f"one of {multigpu.WORKER_START_METHODS}"),
             ("seed", isinstance(self.seed, int) and self.seed >= 0, "an int >= 0"),
             ("grad_clip", self.grad_clip is None or (isinstance(self.grad_clip, (int, float))
                                                      and self.grad_clip > 0), "None or a number > 0"),

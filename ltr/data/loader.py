@@ -17,11 +17,23 @@ num_workers) -- not on what happened before -- so workers are re-created every e
 not offered). With ``num_workers=0`` the samples are drawn in the main process from its global RNGs, whose state
 the trainer saves in every checkpoint, so resuming is exact there too. Different ranks get different worker seeds,
 so sampling datasets that ignore the index (``samples_per_epoch`` samplers) still give different data per rank.
+
+Worker start method (``start_method``, the ``worker_start_method`` setting): ``'auto'`` uses the platform's default
+(``fork`` on Linux) in a single process and ``forkserver`` under torchrun. A process-group member has threads of its
+own (gloo / nccl, and C++ threads that briefly take Python's interpreter lock to free tensors); ``fork`` copies
+whatever lock such a thread holds at that instant, and the new worker then waits on it forever inside Python's
+after-fork handler -- the whole job hangs with no error (seen on 2 CPU processes, about 1 epoch in 50). The fork
+server is a fresh, single-threaded process started once (with ``torch``, ``numpy`` and the dataset's module
+preloaded) that forks the workers, so per-epoch worker start-up stays cheap. Under ``forkserver`` and ``spawn`` the
+dataset, ``collate_fn`` and ``worker_init_fn`` must be picklable (no lambdas or local classes); the error says so.
+The same seeds are used whichever method starts the workers, so the batches do not depend on it.
 """
 from __future__ import annotations
 
 import collections.abc
 import logging
+import multiprocessing
+import pickle
 import random
 from typing import Any, Callable, Optional, Sequence
 
@@ -32,6 +44,23 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from ltr.admin import multigpu
 
 logger = logging.getLogger(__name__)
+
+START_METHODS = multigpu.WORKER_START_METHODS
+
+
+def resolve_start_method(method: str, num_workers: int) -> Optional[str]:
+    """The multiprocessing start method for a loader's workers (None: the platform default); 'auto' picks
+    forkserver while a multi-process group is running (see the module docstring). Raises ValueError for an unknown
+    method or one this platform lacks."""
+    if method not in START_METHODS:
+        raise ValueError(f"worker start method must be one of {START_METHODS}, got {method!r}")
+    available = multiprocessing.get_all_start_methods()
+    if method == "auto":
+        threaded = multigpu.is_distributed()  # a running process group: gloo / nccl threads in this process
+        method = "forkserver" if threaded and num_workers > 0 and "forkserver" in available else None
+    elif method not in available:
+        raise ValueError(f"worker start method {method!r} is not available on this platform (has {available})")
+    return method if num_workers > 0 else None
 
 
 def derive_seed(*values: int) -> int:
@@ -126,6 +155,9 @@ class LTRLoader(DataLoader):
         stack_dim: dimension along which tensors are stacked (1 for ``(frames, ...)`` sequence data).
         sampler: a custom sampler (non-distributed only); excludes ``shuffle``.
         rank, world_size: shard explicitly (default: from the process group; no sharding in a single process).
+        start_method: how worker processes start: 'auto' (forkserver while a process group of several processes
+            runs, i.e. under torchrun; else the platform default),
+            'fork', 'forkserver' or 'spawn' (see the module docstring).
     """
 
     def __init__(self, name: str, dataset: Dataset, training: bool = True, batch_size: int = 1,
@@ -133,7 +165,7 @@ class LTRLoader(DataLoader):
                  stack_dim: int = 0, collate_fn: Optional[Callable] = None, sampler: Optional[Sampler] = None,
                  pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
                  worker_init_fn: Optional[Callable[[int], None]] = None, prefetch_factor: Optional[int] = None,
-                 rank: Optional[int] = None, world_size: Optional[int] = None):
+                 rank: Optional[int] = None, world_size: Optional[int] = None, start_method: str = "auto"):
         world_size = multigpu.get_world_size() if world_size is None else int(world_size)
         rank = multigpu.get_rank() if rank is None else int(rank)
         if not 0 <= rank < world_size:
@@ -154,6 +186,14 @@ class LTRLoader(DataLoader):
         generator = torch.Generator()
         generator.manual_seed(derive_seed(0, 0, rank))
         extra = {} if prefetch_factor is None else {"prefetch_factor": prefetch_factor}
+        try:
+            method = resolve_start_method(start_method, num_workers)
+        except ValueError as e:
+            raise ValueError(f"Loader '{name}': {e}") from None
+        if method is not None:
+            extra["multiprocessing_context"] = method
+            if method == "forkserver":
+                _preload_fork_server(type(dataset).__module__)
         super().__init__(dataset, batch_size=batch_size // world_size, shuffle=shuffle, sampler=sampler,
                          num_workers=num_workers, collate_fn=collate_fn or _StackCollate(stack_dim),
                          pin_memory=pin_memory, drop_last=drop_last, timeout=timeout,
@@ -166,6 +206,19 @@ class LTRLoader(DataLoader):
         self.rank = rank
         self.world_size = world_size
         self.global_batch_size = batch_size
+        self.start_method = method or multiprocessing.get_start_method(allow_none=True) or \
+            multiprocessing.get_all_start_methods()[0]
+
+    def __iter__(self):
+        try:
+            return super().__iter__()
+        except (pickle.PicklingError, AttributeError, TypeError) as e:
+            if self.num_workers == 0 or self.start_method == "fork" or "pickle" not in str(e).lower():
+                raise
+            raise RuntimeError(
+                f"Loader '{self.name}': its workers start with '{self.start_method}', which needs a picklable "
+                f"dataset, collate_fn and worker_init_fn ({type(e).__name__}: {e}); use module-level classes and "
+                f"functions instead of lambdas / local classes, or set worker_start_method=fork") from e
 
     def set_epoch(self, epoch: int, seed: int = 0) -> None:
         """Make the next pass over the data a function of (seed, epoch, rank) only."""
@@ -196,3 +249,11 @@ def _first_tensor(data: Any) -> Optional[torch.Tensor]:
         if t is not None:
             return t
     return None
+
+
+def _preload_fork_server(dataset_module: str) -> None:
+    """Have the fork server import torch, numpy and the dataset's module once (effective until it starts)."""
+    modules = ["torch", "numpy", __name__]
+    if dataset_module and dataset_module not in ("__main__", "__mp_main__") and dataset_module not in modules:
+        modules.append(dataset_module)
+    multiprocessing.set_forkserver_preload(modules)
