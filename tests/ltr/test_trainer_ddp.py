@@ -123,13 +123,15 @@ def test_torchrun_cli(tmp_path, single_process):
                  "progress_bar": False}.items():
         cmd += ["--set", f"{k}={v}"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     folder = tmp_path / "ckpt" / "examples" / "toy"
     assert sorted(p.name for p in folder.iterdir()) == ["ToySegNet_ep0001.pth.tar", "ToySegNet_ep0002.pth.tar",
                                                        "settings.json"]
     described = json.loads((folder / "settings.json").read_text())
     assert described["settings"]["world_size"] == 2 and described["loaders"][0]["global_batch_size"] == 8
+    # workers of a process-group member never fork (a fork could copy a held interpreter lock and hang the job)
+    assert [ld["worker_start_method"] for ld in described["loaders"]] == ["forkserver", "forkserver"]
     assert len(list((tmp_path / "tb").rglob("events.out.tfevents.*"))) == 1  # TensorBoard from rank 0 only
     assert "[rank 0]" in proc.stderr and "Epoch 2 [train]" in proc.stderr
     assert "INFO [rank 1]" not in proc.stderr  # other ranks log warnings only
