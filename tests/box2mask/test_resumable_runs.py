@@ -75,9 +75,11 @@ def test_ctrl_c_ends_with_one_line_and_the_same_command_resumes(tmp_path):
     argv = _cli("predict", "--frames", tmp_path / "frames", "--boxes", tmp_path / "gt.txt", "--out", out,
                 "--method", "grabcut", "--sample-scale", "0", "--quiet")
     # a run started from a background job inherits SIGINT ignored (and Python then keeps ignoring it): give the
-    # command the default disposition, as in an interactive terminal
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # command the default disposition, as in an interactive terminal. Done by a tiny launcher that resets it and
+    # execs the command, not by preexec_fn (Python code in a forked child can hang when the test process has threads)
+    reset = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", reset, *map(str, argv)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not list(out.glob("*.png")) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.01)
