@@ -38,4 +38,6 @@ def test_torchrun_two_processes(data, tmp_path, method, setting, extra):
     folder = tmp_path / "ckpt" / method / setting
     described = json.loads((folder / "settings.json").read_text())
     assert described["settings"]["world_size"] == 2
+    # the real samplers reach fork-server workers intact (picklable), as torchrun requires
+    assert {ld["worker_start_method"] for ld in described["loaders"]} == {"forkserver"}
     assert len(list(folder.glob("*_ep0002.pth.tar"))) == 1
