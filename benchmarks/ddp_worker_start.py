@@ -1,11 +1,12 @@
 """How often does a 2-process torchrun training hang, per DataLoader worker start method?
 
 Launches ``torchrun --nproc-per-node 2 -m ltr.run_training examples toy`` (gloo, CPU, one DataLoader worker per
-process, 2 epochs, validation in epoch 2) ``--runs`` times with ``--set worker_start_method=METHOD``, optionally
-while ``--load`` busy-looping processes compete for the cores (a loaded CI machine), and counts the runs that did
-not finish within ``--timeout`` seconds (a healthy run takes 5-20 s). A hung run is stopped with its workers.
+process, ``--epochs`` short epochs, so each run starts ``--epochs`` sets of workers) ``--runs`` times with
+``--set worker_start_method=METHOD``, optionally while ``--load`` busy-looping processes compete for the cores (a
+loaded CI machine), and counts the runs that did not finish within ``--timeout`` seconds (a healthy 50-epoch run
+takes well under a minute). A hung run is stopped with its workers.
 
-    python -m benchmarks.ddp_worker_start --method fork auto --runs 60 --load 3
+    python -m benchmarks.ddp_worker_start --method fork auto --runs 10 --epochs 50 --load 3
 
 Prints one line per run and a summary table (runs, finished, hung, failed, median seconds) per method; the hang
 rate of ``fork`` is why ``auto`` uses a fork server under torchrun (see ``ltr/data/loader.py``).
@@ -27,8 +28,8 @@ from typing import Dict, List, Optional, Sequence
 
 logger = logging.getLogger("benchmarks.ddp_worker_start")
 
-TOY_SETS = ["sampling=indexed", "shuffle=False", "dropout=0.0", "optimizer=sgd", "lr=0.05", "samples_per_epoch=32",
-            "val_interval=2", "progress_bar=False"]
+TOY_SETS = ["sampling=indexed", "shuffle=False", "dropout=0.0", "optimizer=sgd", "lr=0.05", "samples_per_epoch=16",
+            "val_interval=0", "progress_bar=False", "keep_last_checkpoints=1"]
 
 
 def _busy() -> None:
@@ -65,17 +66,19 @@ def one_run(method: str, root: Path, timeout: float, epochs: int = 2) -> Dict[st
     return {"status": status, "seconds": time.perf_counter() - start}
 
 
-def run_method(method: str, runs: int, timeout: float) -> List[Dict[str, object]]:
+def run_method(method: str, runs: int, timeout: float, epochs: int) -> List[Dict[str, object]]:
+    """``runs`` launches with one start method."""
     results = []
     for i in range(1, runs + 1):
         with tempfile.TemporaryDirectory(prefix="ddp_start_") as tmp:
-            r = one_run(method, Path(tmp), timeout)
+            r = one_run(method, Path(tmp), timeout, epochs)
         results.append(r)
         logger.info("%s run %d/%d: %s in %.1f s", method, i, runs, r["status"], r["seconds"])
     return results
 
 
 def summary(method: str, results: Sequence[Dict[str, object]]) -> str:
+    """One markdown table row: method, runs, finished, hung, failed, median seconds of the finished runs."""
     count = {s: sum(r["status"] == s for r in results) for s in ("ok", "hung", "failed")}
     ok_times = [float(r["seconds"]) for r in results if r["status"] == "ok"]
     median = f"{statistics.median(ok_times):.1f}" if ok_times else "-"
@@ -85,9 +88,10 @@ def summary(method: str, results: Sequence[Dict[str, object]]) -> str:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--method", nargs="+", default=["fork", "auto"], choices=["auto", "fork", "forkserver", "spawn"])
-    p.add_argument("--runs", type=int, default=40, help="launches per method")
+    p.add_argument("--runs", type=int, default=10, help="launches per method")
+    p.add_argument("--epochs", type=int, default=50, help="epochs per launch (one set of workers each)")
     p.add_argument("--load", type=int, default=3, help="busy-looping processes running alongside (0: none)")
-    p.add_argument("--timeout", type=float, default=90.0, help="seconds after which a run counts as hung")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds after which a run counts as hung")
     return p.parse_args(argv)
 
 
@@ -98,13 +102,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for h in hogs:
         h.start()
     try:
-        table = [summary(m, run_method(m, args.runs, args.timeout)) for m in args.method]
+        table = [summary(m, run_method(m, args.runs, args.timeout, args.epochs)) for m in args.method]
     finally:
         for h in hogs:
             h.terminate()
     header = ["| start method | runs | finished | hung | failed | median s |", "|---|---|---|---|---|---|"]
     sys.stdout.write("\n".join(header + table) + f"\n(cpus: {os.cpu_count()}, load: {args.load} busy processes, "
-                     f"hung = no exit within {args.timeout:.0f} s)\n")
+                     f"{args.epochs} epochs per run, hung = no exit within {args.timeout:.0f} s)\n")
     return 0
 
 

@@ -18,15 +18,17 @@ not offered). With ``num_workers=0`` the samples are drawn in the main process f
 the trainer saves in every checkpoint, so resuming is exact there too. Different ranks get different worker seeds,
 so sampling datasets that ignore the index (``samples_per_epoch`` samplers) still give different data per rank.
 
-Worker start method (``start_method``, the ``worker_start_method`` setting): ``'auto'`` uses the platform's default
-(``fork`` on Linux) in a single process and ``forkserver`` under torchrun. A process-group member has threads of its
-own (gloo / nccl, and C++ threads that briefly take Python's interpreter lock to free tensors); ``fork`` copies
-whatever lock such a thread holds at that instant, and the new worker then waits on it forever inside Python's
-after-fork handler -- the whole job hangs with no error (seen on 2 CPU processes, about 1 epoch in 50). The fork
-server is a fresh, single-threaded process started once (with ``torch``, ``numpy`` and the dataset's module
-preloaded) that forks the workers, so per-epoch worker start-up stays cheap. Under ``forkserver`` and ``spawn`` the
-dataset, ``collate_fn`` and ``worker_init_fn`` must be picklable (no lambdas or local classes); the error says so.
-The same seeds are used whichever method starts the workers, so the batches do not depend on it.
+Worker start method (``start_method``, the ``worker_start_method`` setting): ``'auto'`` starts the workers from a
+fork server wherever the platform has one (Linux, macOS), else with the platform's default. A training process has
+other threads (gloo / nccl, TensorBoard's writer, tqdm's monitor, CUDA's); on Python < 3.12, ``fork`` copies the
+interpreter's thread-list lock as it is at that instant, and when another thread holds it the new worker waits on it
+forever inside Python's after-fork handler (CPython gh-112275) -- the whole job hangs with no error. Seen here in a
+2-process torchrun run (one CI hang and 1 of 54 local runs; worker stack: ``PyOS_AfterFork_Child`` ->
+``_PyThreadState_DeleteExcept``). The fork server is a fresh, single-threaded process started once (with ``torch``,
+``numpy`` and the dataset's module preloaded) that forks the workers, so per-epoch worker start-up stays cheap.
+Python 3.14 made the same choice its default. Under ``forkserver`` and ``spawn`` the dataset, ``collate_fn`` and
+``worker_init_fn`` must be picklable (no lambdas or local classes; the error says so); ``worker_start_method=fork``
+restores forking. The same seeds are used whichever method starts the workers, so the batches do not depend on it.
 """
 from __future__ import annotations
 
@@ -49,18 +51,19 @@ START_METHODS = multigpu.WORKER_START_METHODS
 
 
 def resolve_start_method(method: str, num_workers: int) -> Optional[str]:
-    """The multiprocessing start method for a loader's workers (None: the platform default); 'auto' picks
-    forkserver while a multi-process group is running (see the module docstring). Raises ValueError for an unknown
-    method or one this platform lacks."""
+    """The multiprocessing start method for a loader's workers (None: no workers); 'auto' is forkserver where the
+    platform has it, else its default (see the module docstring). Raises ValueError for an unknown method or one
+    this platform lacks."""
     if method not in START_METHODS:
         raise ValueError(f"worker start method must be one of {START_METHODS}, got {method!r}")
+    if num_workers == 0:
+        return None
     available = multiprocessing.get_all_start_methods()
     if method == "auto":
-        threaded = multigpu.is_distributed()  # a running process group: gloo / nccl threads in this process
-        method = "forkserver" if threaded and num_workers > 0 and "forkserver" in available else None
-    elif method not in available:
+        return "forkserver" if "forkserver" in available else available[0]
+    if method not in available:
         raise ValueError(f"worker start method {method!r} is not available on this platform (has {available})")
-    return method if num_workers > 0 else None
+    return method
 
 
 def derive_seed(*values: int) -> int:
@@ -155,8 +158,7 @@ class LTRLoader(DataLoader):
         stack_dim: dimension along which tensors are stacked (1 for ``(frames, ...)`` sequence data).
         sampler: a custom sampler (non-distributed only); excludes ``shuffle``.
         rank, world_size: shard explicitly (default: from the process group; no sharding in a single process).
-        start_method: how worker processes start: 'auto' (forkserver while a process group of several processes
-            runs, i.e. under torchrun; else the platform default),
+        start_method: how worker processes start: 'auto' (forkserver where available, else the platform default),
             'fork', 'forkserver' or 'spawn' (see the module docstring).
     """
 
@@ -206,14 +208,13 @@ class LTRLoader(DataLoader):
         self.rank = rank
         self.world_size = world_size
         self.global_batch_size = batch_size
-        self.start_method = method or multiprocessing.get_start_method(allow_none=True) or \
-            multiprocessing.get_all_start_methods()[0]
+        self.start_method = method  # None without workers
 
     def __iter__(self):
         try:
             return super().__iter__()
         except (pickle.PicklingError, AttributeError, TypeError) as e:
-            if self.num_workers == 0 or self.start_method == "fork" or "pickle" not in str(e).lower():
+            if self.start_method in (None, "fork") or "pickle" not in str(e).lower():
                 raise
             raise RuntimeError(
                 f"Loader '{self.name}': its workers start with '{self.start_method}', which needs a picklable "
@@ -253,7 +254,7 @@ def _first_tensor(data: Any) -> Optional[torch.Tensor]:
 
 def _preload_fork_server(dataset_module: str) -> None:
     """Have the fork server import torch, numpy and the dataset's module once (effective until it starts)."""
-    modules = ["torch", "numpy", __name__]
+    modules = ["__main__", "torch", "numpy", __name__]
     if dataset_module and dataset_module not in ("__main__", "__mp_main__") and dataset_module not in modules:
         modules.append(dataset_module)
     multiprocessing.set_forkserver_preload(modules)

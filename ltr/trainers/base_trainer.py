@@ -279,7 +279,7 @@ class BaseTrainer:
                 **{k: to_primitive(v) for k, v in self.lr_scheduler.state_dict().items()}},
             "loaders": [{"name": ld.name, "training": ld.training, "global_batch_size": ld.global_batch_size,
                          "batches_per_epoch": len(ld), "num_workers": ld.num_workers,
-                         "worker_start_method": ld.start_method if ld.num_workers else None, "stack_dim": ld.stack_dim,
+                         "worker_start_method": ld.start_method, "stack_dim": ld.stack_dim,
                          "epoch_interval": ld.epoch_interval} for ld in self.loaders],
             "device": str(self.device), "use_amp": self.use_amp, "start_epoch": self.epoch + 1,
             "torch_version": torch.__version__,

@@ -139,19 +139,25 @@ def test_worker_seed_scheme_is_documented_one():
 
 
 # ------------------------------------------------------------------------------------------- worker start method
-def test_start_method_auto_is_forkserver_only_under_a_process_group(monkeypatch):
-    from ltr.admin import multigpu
+def test_start_method_auto_is_forkserver_where_available(monkeypatch):
+    import multiprocessing
+
     from ltr.data.loader import resolve_start_method
-    assert resolve_start_method("auto", num_workers=2) is None          # single process: platform default (fork)
-    monkeypatch.setattr(multigpu, "is_distributed", lambda: True)
-    assert resolve_start_method("auto", num_workers=2) == "forkserver"  # gloo / nccl threads: never fork
+    assert resolve_start_method("auto", num_workers=2) == "forkserver"  # never fork a process that has threads
     assert resolve_start_method("auto", num_workers=0) is None          # no workers, nothing to start
     assert resolve_start_method("spawn", num_workers=1) == "spawn"
+    assert resolve_start_method("fork", num_workers=1) == "fork"        # the user's explicit choice
     with pytest.raises(ValueError, match="one of .*'threads'"):
         resolve_start_method("threads", num_workers=1)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # e.g. Windows
+    assert resolve_start_method("auto", num_workers=1) == "spawn"
+    with pytest.raises(ValueError, match="'fork' is not available.*spawn"):
+        resolve_start_method("fork", num_workers=1)
+    monkeypatch.undo()
     loader = LTRLoader("train", RandomDraws(), batch_size=4, num_workers=1, rank=0, world_size=2)
     assert loader.start_method == "forkserver"
     assert loader.multiprocessing_context.get_start_method() == "forkserver"
+    assert LTRLoader("train", RandomDraws(), batch_size=4).start_method is None
 
 
 def test_forkserver_workers_give_the_same_batches_as_forked_ones():
