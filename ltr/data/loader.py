@@ -24,9 +24,9 @@ other threads (gloo / nccl, TensorBoard's writer, tqdm's monitor, CUDA's); on Py
 interpreter's thread-list lock as it is at that instant, and when another thread holds it the new worker waits on it
 forever inside Python's after-fork handler (CPython gh-112275) -- the whole job hangs with no error. Seen here in
 2-process torchrun runs (a CI hang, and about 1 in 100 local runs; the worker's stack: ``PyOS_AfterFork_Child`` ->
-``_PyThreadState_DeleteExcept``; ``benchmarks/ddp_worker_start.py``). The fork server is a fresh, single-threaded process started once (with ``torch``,
-``numpy`` and the dataset's module preloaded) that forks the workers, so per-epoch worker start-up stays cheap.
-Python 3.14 made the same choice its default. Under ``forkserver`` and ``spawn`` the dataset, ``collate_fn`` and
+``_PyThreadState_DeleteExcept``; ``benchmarks/ddp_worker_start.py``). The fork server is a fresh, single-threaded
+process started once (with ``torch``, ``numpy`` and the dataset's module preloaded) that forks the workers, so
+per-epoch worker start-up stays cheap. Python 3.14 made the same choice its default. Under ``forkserver`` and ``spawn`` the dataset, ``collate_fn`` and
 ``worker_init_fn`` must be picklable (no lambdas or local classes; the error says so); ``worker_start_method=fork``
 restores forking. The same seeds are used whichever method starts the workers, so the batches do not depend on it.
 """
@@ -210,7 +210,8 @@ class LTRLoader(DataLoader):
         self.global_batch_size = batch_size
         self.start_method = method  # None without workers
 
-    def __iter__(self):
+    def __iter__(self) -> Any:
+        """Start the workers (if any); an unpicklable dataset under forkserver / spawn gets a clear error."""
         try:
             return super().__iter__()
         except (pickle.PicklingError, AttributeError, TypeError) as e:
