@@ -3,8 +3,8 @@
 Launches ``torchrun --nproc-per-node 2 -m ltr.run_training examples toy`` (gloo, CPU, one DataLoader worker per
 process, ``--epochs`` short epochs with validation every 2nd: the configuration of the CI test that hung)
 ``--runs`` times with ``--set worker_start_method=METHOD``, optionally while ``--load`` busy-looping processes
-compete for the cores (a loaded CI machine), and counts the runs that did not finish within ``--timeout`` seconds (a healthy 2-epoch run
-takes 5-20 s). A hung run is stopped with its workers.
+compete for the cores (a loaded CI machine), and counts the runs that did not finish within ``--timeout`` seconds
+(a healthy 2-epoch run takes 5-20 s). A hung run is stopped with its workers.
 
     python -m benchmarks.ddp_worker_start --method fork auto --runs 100 --load 3
 

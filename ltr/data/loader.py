@@ -26,9 +26,9 @@ forever inside Python's after-fork handler (CPython gh-112275) -- the whole job 
 2-process torchrun runs (a CI hang, and about 1 in 100 local runs; the worker's stack: ``PyOS_AfterFork_Child`` ->
 ``_PyThreadState_DeleteExcept``; ``benchmarks/ddp_worker_start.py``). The fork server is a fresh, single-threaded
 process started once (with ``torch``, ``numpy`` and the dataset's module preloaded) that forks the workers, so
-per-epoch worker start-up stays cheap. Python 3.14 made the same choice its default. Under ``forkserver`` and ``spawn`` the dataset, ``collate_fn`` and
-``worker_init_fn`` must be picklable (no lambdas or local classes; the error says so); ``worker_start_method=fork``
-restores forking. The same seeds are used whichever method starts the workers, so the batches do not depend on it.
+per-epoch worker start-up stays cheap. Python 3.14 made the same choice its default. Under ``forkserver`` and
+``spawn`` the dataset, ``collate_fn`` and ``worker_init_fn`` must be picklable (no lambdas or local classes; the
+error says so); ``worker_start_method=fork`` restores forking. The same seeds are used whichever method starts the workers, so the batches do not depend on it.
 """
 from __future__ import annotations
 
