@@ -28,7 +28,8 @@ forever inside Python's after-fork handler (CPython gh-112275) -- the whole job 
 process started once (with ``torch``, ``numpy`` and the dataset's module preloaded) that forks the workers, so
 per-epoch worker start-up stays cheap. Python 3.14 made the same choice its default. Under ``forkserver`` and
 ``spawn`` the dataset, ``collate_fn`` and ``worker_init_fn`` must be picklable (no lambdas or local classes; the
-error says so); ``worker_start_method=fork`` restores forking. The same seeds are used whichever method starts the workers, so the batches do not depend on it.
+error says so); ``worker_start_method=fork`` restores forking. The same seeds are used whichever method starts the
+workers, so the batches do not depend on it.
 """
 from __future__ import annotations
 
