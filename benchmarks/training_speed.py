@@ -4,9 +4,11 @@ Each setting is trained through ``ltr.run_training`` exactly as ``ltr-train`` do
 optimiser step, checkpoints), on synthetic videos in the DAVIS layout (``box2mask.synthetic``), with its datasets
 replaced by that folder and its network kept (ResNet-50 networks for ``default`` / ``stage2`` / ``boxinit``; random
 weights, so no pretrained files are needed). The rate is that of the last epoch (data loading in the main process
-included; the first epoch is a warm-up), reported as iterations/s and samples/s.
+included; the first epoch is a warm-up), reported as iterations/s and samples/s. With ``--workers N`` the samples
+are drawn by N DataLoader workers started with ``--start-method`` (their start-up is part of the timed epoch).
 
-    python benchmarks/training_speed.py [--size 208 120] [--batch 4] [--iterations 6] [--threads 1] [--out FILE]
+    python benchmarks/training_speed.py [--size 208 120] [--batch 4] [--iterations 6] [--threads 1]
+        [--workers 0] [--start-method auto|fork|forkserver|spawn] [--only METHOD/SETTING ...] [--out FILE]
 """
 from __future__ import annotations
 
@@ -39,11 +41,12 @@ CASES = [
 
 
 def bench(method: str, setting: str, extra: Dict, root: Path, size: List[int], batch: int,
-          iterations: int) -> Dict:
+          iterations: int, workers: int = 0, start_method: str = "auto") -> Dict:
     """Train 2 epochs of ``iterations``; the rate of epoch 2."""
     hp = dict(extra, output_size=list(size))
-    overrides = dict(device="cpu", num_workers=0, batch_size=batch, progress_bar=False, use_tensorboard=False,
-                     checkpoint_dir=str(root / "ckpt" / f"{method}_{setting}"))
+    overrides = dict(device="cpu", num_workers=workers, worker_start_method=start_method, batch_size=batch,
+                     progress_bar=False, use_tensorboard=False,
+                     checkpoint_dir=str(root / "ckpt" / f"{method}_{setting}_{start_method}"))
     if method == "box2mask":
         hp.update(iterations=2 * iterations, iterations_per_epoch=iterations)
     else:
@@ -65,6 +68,9 @@ def main(argv=None) -> int:
     p.add_argument("--iterations", type=int, default=6, help="iterations per epoch (2 epochs, the 2nd is timed)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: more threads than free cores slow training down a lot)")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader workers (0: samples drawn in the main process)")
+    p.add_argument("--start-method", default="auto", choices=["auto", "fork", "forkserver", "spawn"],
+                   help="how the workers start")
     p.add_argument("--only", nargs="*", default=None, help="METHOD/SETTING names to run (default: all)")
     p.add_argument("--out", default=None, help="also write the results as JSON here")
     args = p.parse_args(argv)
@@ -78,12 +84,14 @@ def main(argv=None) -> int:
         for method, setting, extra in CASES:
             if args.only and f"{method}/{setting}" not in args.only:
                 continue
-            rows.append(bench(method, setting, extra, root, args.size, args.batch, args.iterations))
+            rows.append(bench(method, setting, extra, root, args.size, args.batch, args.iterations, args.workers,
+                              args.start_method))
             r = rows[-1]
             sys.stdout.write(f"{method}/{setting:8s} {r['network']:8s} {r['iterations_per_s']:.3f} it/s "
                              f"({r['samples_per_s']:.2f} samples/s)\n")
     info = {"crop_size_wh": args.size, "batch_size": args.batch, "timed_iterations": args.iterations,
-            "torch_threads": args.threads, "torch": torch.__version__,
+            "torch_threads": args.threads, "workers": args.workers, "start_method": args.start_method,
+            "torch": torch.__version__,
             "cpu": platform.processor() or platform.machine(),
             "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "results": rows}
     if args.out:
