@@ -10,7 +10,7 @@ compete for the cores (a loaded CI machine), and counts the runs that did not fi
 
 Prints one line per run and a summary table (runs, finished, hung, failed, median seconds) per method; the hang
 rate of ``fork`` is why ``auto`` starts workers from a fork server (see ``ltr/data/loader.py``). The hang is rare
-(about 1 run in 100 here), so telling the two methods apart takes hundreds of runs per method.
+(1 of 254 fork runs here), so telling the two methods apart would take thousands of runs per method.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ fork server wherever the platform has one (Linux, macOS), else with the platform
 other threads (gloo / nccl, TensorBoard's writer, tqdm's monitor, CUDA's); on Python < 3.12, ``fork`` copies the
 interpreter's thread-list lock as it is at that instant, and when another thread holds it the new worker waits on it
 forever inside Python's after-fork handler (CPython gh-112275) -- the whole job hangs with no error. Seen here in
-2-process torchrun runs (a CI hang, and about 1 in 100 local runs; the worker's stack: ``PyOS_AfterFork_Child`` ->
+2-process torchrun runs (a CI hang, and 1 of 254 loaded local runs; the worker's stack: ``PyOS_AfterFork_Child`` ->
 ``_PyThreadState_DeleteExcept``; ``benchmarks/ddp_worker_start.py``). The fork server is a fresh, single-threaded
 process started once (with ``torch``, ``numpy`` and the dataset's module preloaded) that forks the workers, so
 per-epoch worker start-up stays cheap. Python 3.14 made the same choice its default. Under ``forkserver`` and
