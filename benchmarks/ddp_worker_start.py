@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from ltr.admin.multigpu import WORKER_START_METHODS
+
 logger = logging.getLogger("benchmarks.ddp_worker_start")
 
 # the configuration of tests/ltr/test_trainer_ddp.py::test_torchrun_cli, whose CI run hung
@@ -89,7 +91,7 @@ def summary(method: str, results: Sequence[Dict[str, object]]) -> str:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--method", nargs="+", default=["fork", "auto"], choices=["auto", "fork", "forkserver", "spawn"])
+    p.add_argument("--method", nargs="+", default=["fork", "auto"], choices=WORKER_START_METHODS)
     p.add_argument("--runs", type=int, default=100, help="launches per method")
     p.add_argument("--epochs", type=int, default=2, help="epochs per launch (one set of workers each)")
     p.add_argument("--load", type=int, default=3, help="busy-looping processes running alongside (0: none)")

@@ -27,6 +27,7 @@ import torch
 
 from box2mask.synthetic import make_videos, write_davis_layout
 from ltr.admin.fileio import atomic_write_text
+from ltr.admin.multigpu import WORKER_START_METHODS
 from ltr.run_training import run_training
 
 DAVIS = [["davis", 1, {"version": "2016", "split": "val"}]]
@@ -69,7 +70,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: more threads than free cores slow training down a lot)")
     p.add_argument("--workers", type=int, default=0, help="DataLoader workers (0: samples drawn in the main process)")
-    p.add_argument("--start-method", default="auto", choices=["auto", "fork", "forkserver", "spawn"],
+    p.add_argument("--start-method", default="auto", choices=WORKER_START_METHODS,
                    help="how the workers start")
     p.add_argument("--only", nargs="*", default=None, help="METHOD/SETTING names to run (default: all)")
     p.add_argument("--out", default=None, help="also write the results as JSON here")

@@ -42,7 +42,7 @@ class Settings:
     num_epochs: int = 1
     batch_size: int = 1              # global batch: split evenly over processes under torchrun
     num_workers: int = 0             # DataLoader worker processes per training process
-    worker_start_method: str = "auto"  # 'auto' (forkserver under torchrun), 'fork', 'forkserver', 'spawn'
+    worker_start_method: str = "auto"  # 'auto' (forkserver where available), 'fork', 'forkserver', 'spawn'
     device: str = ""                 # 'cpu', 'cuda', 'cuda:N'; '' = cuda when available
     seed: int = 1
     use_amp: bool = False            # mixed precision (autocast fp16 + GradScaler); only honoured on CUDA
@@ -160,6 +160,10 @@ class Settings:
             if dev.index is None:
                 dev = torch.device("cuda", multigpu.get_local_rank())
         return dev
+
+    def loader_workers(self) -> Dict[str, Any]:
+        """The worker options of every training loader: ``LTRLoader(..., **settings.loader_workers())``."""
+        return {"num_workers": self.num_workers, "start_method": self.worker_start_method}
 
     @property
     def rank(self) -> int:

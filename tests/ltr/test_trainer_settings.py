@@ -95,3 +95,15 @@ def test_meters_weight_by_samples_and_merge_over_processes():
     assert math.isnan(AverageMeter().avg)
     with pytest.raises(ValueError, match="scalar"):
         m.update(torch.zeros(2))
+
+
+def test_worker_start_method_reaches_every_loader_of_a_setting(tmp_path):
+    from ltr.run_training import run_training
+    overrides = dict(checkpoint_dir=str(tmp_path / "ckpt"), tensorboard_dir=str(tmp_path / "tb"), device="cpu",
+                     num_epochs=1, num_workers=1, worker_start_method="fork", progress_bar=False)
+    trainer = run_training("examples", "toy", overrides=overrides,
+                           hparams={"samples_per_epoch": 8, "val_interval": 1})
+    assert [(ld.name, ld.num_workers, ld.start_method) for ld in trainer.loaders] == [("train", 1, "fork"),
+                                                                                      ("val", 1, "fork")]
+    described = json.loads((trainer.checkpoint_dir / "settings.json").read_text())
+    assert [ld["worker_start_method"] for ld in described["loaders"]] == ["fork", "fork"]

@@ -99,8 +99,7 @@ def build_loaders(settings: Settings, cfg: Box2MaskConfig) -> List[EpochLTRLoade
     train = Box2MaskSampler(datasets, weights, settings.batch_size * cfg.iterations_per_epoch, cfg.num_frames,
                             cfg.max_window, processing)
     loaders = [EpochLTRLoader("train", train, training=True, batch_size=settings.batch_size,
-                              num_workers=settings.num_workers,
-                              start_method=settings.worker_start_method, stack_dim=1, shuffle=False, drop_last=True)]
+                              **settings.loader_workers(), stack_dim=1, shuffle=False, drop_last=True)]
     if cfg.val_datasets:
         val_sets, val_weights = dataset_table.build_mixture(settings.env, cfg.val_datasets,
                                                                cfg.skip_missing_sequences)
@@ -108,8 +107,7 @@ def build_loaders(settings: Settings, cfg: Box2MaskConfig) -> List[EpochLTRLoade
         val = Box2MaskSampler(val_sets, val_weights, settings.batch_size * cfg.val_iterations, cfg.num_frames,
                               cfg.max_window, val_processing)
         loaders.append(EpochLTRLoader("val", val, training=False, batch_size=settings.batch_size,
-                                      num_workers=settings.num_workers,
-                                      start_method=settings.worker_start_method, stack_dim=1, shuffle=False,
+                                      **settings.loader_workers(), stack_dim=1, shuffle=False,
                                       drop_last=True, epoch_interval=cfg.val_interval))
     return loaders
 

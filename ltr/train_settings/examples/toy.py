@@ -131,14 +131,12 @@ def run(settings: Settings) -> LTRTrainer:
 
     train_data = ToySequences(samples, frames=frames, sampling=sampling)
     loaders = [LTRLoader("train", train_data, training=True, batch_size=settings.batch_size,
-                         shuffle=settings.hparam("shuffle", True), num_workers=settings.num_workers,
-                         start_method=settings.worker_start_method, stack_dim=1,
+                         shuffle=settings.hparam("shuffle", True), **settings.loader_workers(), stack_dim=1,
                          drop_last=True)]
     if val_interval:
         val_data = ToySequences(32, frames=frames, sampling="indexed", index_offset=10 ** 6)
         loaders.append(LTRLoader("val", val_data, training=False, batch_size=settings.batch_size,
-                                 num_workers=settings.num_workers,
-                                 start_method=settings.worker_start_method, stack_dim=1, epoch_interval=val_interval))
+                                 **settings.loader_workers(), stack_dim=1, epoch_interval=val_interval))
 
     net = toy_segnet(channels=8, dropout=settings.hparam("dropout", 0.1))
     actor = ToySegActor(net, nn.BCEWithLogitsLoss())

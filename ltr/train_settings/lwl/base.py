@@ -154,8 +154,7 @@ def build_loaders(settings: Settings, cfg: LWLConfig) -> List[LTRLoader]:
         sampler = LWLSampler(datasets, weights, settings.batch_size * iterations, cfg.max_gap, cfg.num_train_frames,
                              cfg.num_test_frames, build_processing(cfg, training))
         loaders.append(LTRLoader(name, sampler, training=training, batch_size=settings.batch_size,
-                                 num_workers=settings.num_workers,
-                                 start_method=settings.worker_start_method, stack_dim=1, drop_last=True,
+                                 **settings.loader_workers(), stack_dim=1, drop_last=True,
                                  epoch_interval=1 if training else cfg.val_interval))
     return loaders
 
